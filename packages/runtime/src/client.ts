@@ -1,0 +1,97 @@
+/**
+ * Clients for calling other Nightglow services (or any gRPC/Connect server).
+ * Every call carries the W3C trace context of the active span (inside a client
+ * span), the `x-request-id` of the call being served, and what is left of its
+ * deadline, so a chain of services honours the first caller's deadline.
+ */
+import type { DescService } from '@bufbuild/protobuf';
+import { createClient, type Client, type Interceptor, type Transport } from '@connectrpc/connect';
+import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
+import { SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
+import type { Tracing } from './telemetry/tracing.js';
+import { currentCall } from './serving/call-context.js';
+
+/** Sets `x-request-id` and the remaining deadline of the call being served, when there is one. */
+export function callPropagationInterceptor(): Interceptor {
+  return (next) => async (req) => {
+    const call = currentCall();
+    if (call) {
+      if (!req.header.has('x-request-id')) req.header.set('x-request-id', call.requestId);
+      if (call.deadline !== undefined) {
+        const left = Math.max(1, call.deadline - Date.now());
+        if (req.header.has('content-type') && String(req.header.get('content-type')).startsWith('application/grpc')) {
+          if (!req.header.has('grpc-timeout')) req.header.set('grpc-timeout', `${left}m`);
+        } else if (!req.header.has('connect-timeout-ms')) {
+          req.header.set('connect-timeout-ms', String(left));
+        }
+      }
+    }
+    return next(req);
+  };
+}
+
+function endWith(span: Span, e?: unknown): void {
+  if (e !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: String((e as Error).message ?? e) });
+  span.end();
+}
+
+/** Starts a client span per call and injects its W3C context into the request headers. */
+export function tracingInterceptor(tracing: Tracing): Interceptor {
+  return (next) => async (req) => {
+    const span = tracing.tracer.startSpan(
+      `${req.service.typeName}/${req.method.name}`,
+      { kind: SpanKind.CLIENT, attributes: { 'rpc.service': req.service.typeName, 'rpc.method': req.method.name } },
+      context.active(),
+    );
+    tracing.inject(trace.setSpan(context.active(), span), req.header);
+    try {
+      const res = await next(req);
+      if (!res.stream) {
+        endWith(span);
+        return res;
+      }
+      const source = res.message;
+      return {
+        ...res,
+        message: (async function* () {
+          try {
+            yield* source;
+            endWith(span);
+          } catch (e) {
+            endWith(span, e);
+            throw e;
+          }
+        })(),
+      };
+    } catch (e) {
+      endWith(span, e);
+      throw e;
+    }
+  };
+}
+
+/** Options of {@link createServiceTransport}. */
+export type ServiceTransportOptions = {
+  /** e.g. `http://127.0.0.1:50051` (gRPC port) or `http://127.0.0.1:8080` (HTTP port for connect). */
+  readonly baseUrl: string;
+  readonly tracing: Tracing;
+  /** `grpc` (HTTP/2, the default, for service-to-service) or `connect` (HTTP/1.1). */
+  readonly protocol?: 'grpc' | 'connect';
+  /** Largest message accepted or sent; default 4 MiB. */
+  readonly maxMessageBytes?: number;
+  readonly interceptors?: readonly Interceptor[];
+};
+
+/** A transport with tracing and call propagation, for {@link createServiceClient} or connect's createClient. */
+export function createServiceTransport(opts: ServiceTransportOptions): Transport {
+  const max = opts.maxMessageBytes ?? 4 * 1024 * 1024;
+  const interceptors = [tracingInterceptor(opts.tracing), callPropagationInterceptor(), ...(opts.interceptors ?? [])];
+  return opts.protocol === 'connect'
+    ? createConnectTransport({ baseUrl: opts.baseUrl, httpVersion: '1.1', interceptors, readMaxBytes: max, writeMaxBytes: max })
+    : createGrpcTransport({ baseUrl: opts.baseUrl, interceptors, readMaxBytes: max, writeMaxBytes: max });
+}
+
+/** A typed promise client for `service` over {@link createServiceTransport}. */
+export function createServiceClient<S extends DescService>(service: S, opts: ServiceTransportOptions): Client<S> {
+  return createClient(service, createServiceTransport(opts));
+}

@@ -1,0 +1,83 @@
+/**
+ * The HTTP/1.1 listener: Connect (curl with JSON works) and gRPC-Web for every
+ * service, plus `/metrics` (Prometheus), `/healthz` (liveness) and `/readyz`
+ * (readiness), with CORS for the configured origins.
+ */
+import http from 'node:http';
+import type { DescService } from '@bufbuild/protobuf';
+import { cors } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { Registry } from 'prom-client';
+import type { AnyServiceImpl } from './instrument.js';
+
+/** The probes the HTTP listener answers. */
+export type Probes = {
+  /** Liveness: false only once the server has stopped. */
+  live(): boolean;
+  /** Readiness: a list of reasons it is not ready; empty when ready. */
+  notReadyReasons(): Promise<readonly string[]>;
+};
+
+/** Options of {@link createHttpServer}. */
+export type HttpServerOptions = {
+  readonly services: readonly { service: DescService; impl: AnyServiceImpl }[];
+  readonly registry: Registry;
+  readonly probes: Probes;
+  readonly maxMessageBytes: number;
+  readonly corsAllowedOrigins: readonly string[];
+};
+
+function applyCors(req: http.IncomingMessage, res: http.ServerResponse, allowed: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  if (!origin || allowed.length === 0) return false;
+  if (!allowed.includes('*') && !allowed.includes(origin)) return false;
+  res.setHeader('Access-Control-Allow-Origin', allowed.includes('*') ? '*' : origin);
+  res.setHeader('Vary', 'Origin');
+  res.setHeader('Access-Control-Expose-Headers', [...cors.exposedHeaders, 'X-Request-Id'].join(', '));
+  if (req.method === 'OPTIONS') {
+    res.setHeader('Access-Control-Allow-Methods', cors.allowedMethods.join(', '));
+    res.setHeader('Access-Control-Allow-Headers', [...cors.allowedHeaders, 'X-Request-Id', 'Traceparent', 'Tracestate', 'Authorization'].join(', '));
+    res.setHeader('Access-Control-Max-Age', '7200');
+    res.writeHead(204).end();
+    return true;
+  }
+  return false;
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** Creates (does not listen) the HTTP/1.1 server. */
+export function createHttpServer(opts: HttpServerOptions): http.Server {
+  const connect = connectNodeAdapter({
+    routes: (router) => {
+      for (const { service, impl } of opts.services) router.service(service, impl as never);
+    },
+    grpc: false,
+    readMaxBytes: opts.maxMessageBytes,
+    writeMaxBytes: opts.maxMessageBytes,
+    fallback: (req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'GET' && path === '/metrics') {
+        opts.registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': opts.registry.contentType }).end(text),
+          (e: unknown) => json(res, 500, { error: String(e) }),
+        );
+      } else if (req.method === 'GET' && path === '/healthz') {
+        json(res, opts.probes.live() ? 200 : 503, { status: opts.probes.live() ? 'ok' : 'stopped' });
+      } else if (req.method === 'GET' && path === '/readyz') {
+        opts.probes.notReadyReasons().then(
+          (reasons) => json(res, reasons.length === 0 ? 200 : 503, reasons.length === 0 ? { status: 'ready' } : { status: 'not ready', reasons }),
+          (e: unknown) => json(res, 503, { status: 'not ready', reasons: [String(e)] }),
+        );
+      } else {
+        json(res, 404, { code: 'not_found', message: `no route for ${req.method ?? ''} ${path ?? ''}` });
+      }
+    },
+  });
+  return http.createServer((req, res) => {
+    if (applyCors(req, res, opts.corsAllowedOrigins)) return;
+    connect(req, res);
+  });
+}
