@@ -53,7 +53,7 @@ micros() { printf '%s' "${EPOCHREALTIME//[!0-9]/}"; }
 since() { local d=$((($(micros) - $1) / 100000)); printf '%d.%ds' $((d / 10)) $((d % 10)); }
 tmpdir() { mktemp -d "$CACHE/.tmp-$1.XXXXXX"; }
 # Replaces $2 with the finished folder $1 in one rename.
-publish() { rm -rf "$2"; mv -T "$1" "$2"; }
+publish() { chmod 755 "$1"; rm -rf "$2"; mv -T "$1" "$2"; }
 
 # component NAME VERSION CHECK INSTALL: runs INSTALL (logging to logs/NAME.log) unless
 # CHECK passes, then prints one summary line. INSTALL runs in a background subshell

@@ -20,6 +20,8 @@ export { registration, startServer } from './serving/server.js';
 export type { RunningServer, ServerOptions, ServerState, ServiceRegistration } from './serving/server.js';
 export { callPropagationInterceptor, createServiceClient, createServiceTransport, tracingInterceptor } from './client.js';
 export type { ServiceTransportOptions } from './client.js';
+export { createGrpcJsClient, grpcUnary } from './serving/grpc-test-client.js';
+export type { GenericGrpcClient } from './serving/grpc-test-client.js';
 export { createManualClock, systemClock } from './clock.js';
 export type { Clock, ManualClock, TimerHandle } from './clock.js';
 export { runService, startService } from './run.js';

@@ -13,6 +13,8 @@ export interface SpawnOptions {
   /** Run as this user (numeric ids), e.g. postgres when we are root. */
   readonly uid?: number;
   readonly gid?: number;
+  /** Folder to remove if the process is orphaned (see reaper.ts); usually the server's temp dir. */
+  readonly orphanDir?: string;
   /** Keep stderr as a pipe too (the log still gets it), e.g. to read Chromium's endpoint. */
   readonly pipeStderr?: boolean;
 }
@@ -29,6 +31,7 @@ export interface ServerProcess {
   /**
    * Sends `signal` to the whole group, waits up to `graceMs` (default 10 000) for it
    * to empty, then SIGKILLs what is left; rejects if anything survives that.
+   * Resolves once the group is empty and the process itself has been reaped.
    */
   kill(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
@@ -48,13 +51,17 @@ export function spawnServer(options: SpawnOptions): ServerProcess {
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${options.command}`);
   let done = false;
-  child.once('exit', () => {
-    done = true;
+  const reaped = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      done = true;
+      resolve();
+    });
+    child.on('error', () => {
+      done = true;
+      resolve();
+    });
   });
-  child.on('error', () => {
-    done = true;
-  });
-  watchGroup(pid);
+  watchGroup(pid, options.orphanDir);
   return {
     pid,
     child,
@@ -64,9 +71,14 @@ export function spawnServer(options: SpawnOptions): ServerProcess {
       if (!(await waitGroupEmpty(pid, graceMs))) {
         signalGroup(pid, 'SIGKILL');
         if (!(await waitGroupEmpty(pid, 5_000))) {
-          throw new Error(`process group ${pid} (${options.command}) survived SIGKILL: ${groupMembers(pid).join(', ')}`);
+          throw new Error(
+            `process group ${pid} (${options.command}) survived SIGKILL: ${groupMembers(pid).join(', ')}`,
+          );
         }
       }
+      // The group is empty; wait (briefly) for Node to reap our direct child too, so
+      // that its pid no longer exists (not even as a zombie) once kill() resolves.
+      await Promise.race([reaped, sleep(2_000)]);
       unwatchGroup(pid);
     },
   };

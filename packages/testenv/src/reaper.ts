@@ -8,13 +8,14 @@ import type { Writable } from 'node:stream';
  * `process.exit` and a normal end), and a small detached watchdog process holds
  * the read end of a pipe from us: when this process dies in any way (even
  * SIGKILL) the pipe closes and the watchdog SIGTERMs, then SIGKILLs, the groups
- * it was told about. The watchdog exits as soon as no group is watched.
+ * it was told about and removes their folders. It exits once no group is watched.
  */
 const WATCHDOG = `
-const groups = new Set();
+const groups = new Map();
 let buffer = '';
 for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => {});
-const signal = (sig) => { for (const g of groups) { try { process.kill(-g, sig); } catch {} } };
+const signal = (sig) => { for (const g of groups.keys()) { try { process.kill(-g, sig); } catch {} } };
+const removeDirs = () => { for (const d of groups.values()) { if (d) { try { require('fs').rmSync(d, { recursive: true, force: true }); } catch {} } } };
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => {
   buffer += chunk;
@@ -22,18 +23,19 @@ process.stdin.on('data', (chunk) => {
   while ((nl = buffer.indexOf('\\n')) >= 0) {
     const line = buffer.slice(0, nl);
     buffer = buffer.slice(nl + 1);
-    const pgid = Number(line.slice(1));
-    if (line[0] === '+') groups.add(pgid); else groups.delete(pgid);
+    const [id, dir] = line.slice(1).split('\\t');
+    if (line[0] === '+') groups.set(Number(id), dir); else groups.delete(Number(id));
   }
 });
 process.stdin.on('close', () => {
   if (groups.size === 0) process.exit(0);
   signal('SIGTERM');
-  setTimeout(() => { signal('SIGKILL'); process.exit(0); }, 3000);
+  setTimeout(() => { signal('SIGKILL'); setTimeout(() => { removeDirs(); process.exit(0); }, 500); }, 3000);
 });
 `;
 
-const watched = new Set<number>();
+/** Watched process groups and the folder to remove if they are orphaned. */
+const watched = new Map<number, string>();
 let watchdog: ChildProcess | undefined;
 let exitHookInstalled = false;
 
@@ -55,11 +57,11 @@ function startWatchdog(): void {
   stdin?.on('error', () => {});
   stdin?.unref?.();
   watchdog = child;
-  for (const pgid of watched) send(`+${pgid}`);
+  for (const [pgid, dir] of watched) send(`+${pgid}\t${dir}`);
 }
 
 function onExit(): void {
-  for (const pgid of watched) {
+  for (const pgid of watched.keys()) {
     try {
       process.kill(-pgid, 'SIGKILL');
     } catch {
@@ -68,15 +70,18 @@ function onExit(): void {
   }
 }
 
-/** Registers process group `pgid` for last-resort cleanup (see the module comment). */
-export function watchGroup(pgid: number): void {
-  watched.add(pgid);
+/**
+ * Registers process group `pgid` for last-resort cleanup (see the module comment);
+ * `dir`, if given, is removed after the group was killed that way.
+ */
+export function watchGroup(pgid: number, dir = ''): void {
+  watched.set(pgid, dir);
   if (!exitHookInstalled) {
     process.once('exit', onExit);
     exitHookInstalled = true;
   }
   if (watchdog === undefined) startWatchdog();
-  else send(`+${pgid}`);
+  else send(`+${pgid}\t${dir}`);
 }
 
 /** Forgets `pgid` once it stopped cleanly; ends the watchdog when none is left. */

@@ -47,9 +47,28 @@ export async function startRedis(): Promise<RedisServer> {
   return orCleanup(
     async () => {
       const port = await freePort();
-      const args = ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
-      const proc = spawnServer({ command: binary, args, logFile, cwd: dir });
-      await waitUntilReady({ what: 'redis-server', proc, logFile, check: () => pingRedis(host, port), timeoutMs: 20_000 });
+      const args = [
+        '--port',
+        String(port),
+        '--bind',
+        host,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--daemonize',
+        'no',
+      ];
+      const proc = spawnServer({ command: binary, args, logFile, cwd: dir, orphanDir: dir });
+      await waitUntilReady({
+        what: 'redis-server',
+        proc,
+        logFile,
+        check: () => pingRedis(host, port),
+        timeoutMs: 20_000,
+      });
       return {
         host,
         port,

@@ -45,7 +45,10 @@ export function removeServerDir(dir: string): void {
 /** The last `lines` lines of a log file (empty if it is missing). */
 export function logTail(file: string, lines = 40): string {
   try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
   } catch {
     return '';
   }
@@ -78,11 +81,15 @@ export async function waitUntilReady(options: ReadyOptions): Promise<void> {
     if (proc.exited()) {
       await proc.kill('SIGKILL').catch(() => undefined);
       const code = proc.child.exitCode ?? proc.child.signalCode;
-      throw new Error(`${what} exited (${String(code)}) before it was ready; last lines of ${logFile}:\n${logTail(logFile)}`);
+      throw new Error(
+        `${what} exited (${String(code)}) before it was ready; last lines of ${logFile}:\n${logTail(logFile)}`,
+      );
     }
     if (Date.now() > deadline) {
       await proc.kill('SIGKILL').catch(() => undefined);
-      throw new Error(`${what} not ready after ${options.timeoutMs ?? 60_000} ms; last lines of ${logFile}:\n${logTail(logFile)}`);
+      throw new Error(
+        `${what} not ready after ${options.timeoutMs ?? 60_000} ms; last lines of ${logFile}:\n${logTail(logFile)}`,
+      );
     }
     await sleep(options.intervalMs ?? 50);
   }

@@ -4,7 +4,7 @@
  * two hops) and by the serving benchmark.
  */
 import type { Client, ServiceImpl } from '@connectrpc/connect';
-import { trace } from '@opentelemetry/api';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { durationMs } from '@bufbuild/protobuf/wkt';
 import { EchoService, FailureMode } from '@nightglow/contracts/sample/v1';
 import { invalidArgument, notFound } from '../errors.js';
@@ -17,6 +17,11 @@ export type EchoServiceOptions = {
   readonly forward?: Client<typeof EchoService>;
   readonly clock?: Clock;
 };
+
+function traceIdOfActiveSpan(): string {
+  const sc = trace.getActiveSpan()?.spanContext();
+  return sc && isSpanContextValid(sc) ? sc.traceId : '';
+}
 
 /** Creates the EchoService implementation. */
 export function createEchoService(opts: EchoServiceOptions = {}): ServiceImpl<typeof EchoService> {
@@ -38,7 +43,7 @@ export function createEchoService(opts: EchoServiceOptions = {}): ServiceImpl<ty
       return {
         message: req.message,
         payload: req.payload,
-        traceId: trace.getActiveSpan()?.spanContext().traceId ?? '',
+        traceId: traceIdOfActiveSpan(),
         requestId: ctx.values.get(callKey)?.requestId ?? '',
         deadlineMs: BigInt(ctx.timeoutMs() ?? 0),
       };

@@ -114,7 +114,7 @@ function streamHandler(service: DescService, method: DescMethod, fn: AnyServiceI
 
 /** Registers every implemented method of `service` on a grpc-js server. */
 export function addGrpcService(server: grpc.Server, service: DescService, impl: AnyServiceImpl): void {
-  const definition: grpc.ServiceDefinition = {};
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const method of service.methods) {
     const fn = impl[method.localName];
@@ -135,5 +135,5 @@ export function addGrpcService(server: grpc.Server, service: DescService, impl: 
     handlers[method.name] =
       method.methodKind === 'unary' ? unaryHandler(service, method, fn) : streamHandler(service, method, fn);
   }
-  server.addService(definition, handlers);
+  server.addService(definition as grpc.ServiceDefinition, handlers);
 }

@@ -48,6 +48,29 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
+function serveOps(req: http.IncomingMessage, res: http.ServerResponse, opts: HttpServerOptions): boolean {
+  if (req.method !== 'GET') return false;
+  const path = (req.url ?? '/').split('?')[0];
+  if (path === '/metrics') {
+    opts.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': opts.registry.contentType }).end(text),
+      (e: unknown) => json(res, 500, { error: String(e) }),
+    );
+  } else if (path === '/healthz') {
+    const live = opts.probes.live();
+    json(res, live ? 200 : 503, { status: live ? 'ok' : 'stopped' });
+  } else if (path === '/readyz') {
+    opts.probes.notReadyReasons().then(
+      (reasons) =>
+        json(res, reasons.length === 0 ? 200 : 503, reasons.length === 0 ? { status: 'ready' } : { status: 'not ready', reasons }),
+      (e: unknown) => json(res, 503, { status: 'not ready', reasons: [String(e)] }),
+    );
+  } else {
+    return false;
+  }
+  return true;
+}
+
 /** Creates (does not listen) the HTTP/1.1 server. */
 export function createHttpServer(opts: HttpServerOptions): http.Server {
   const connect = connectNodeAdapter({
@@ -57,27 +80,10 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     grpc: false,
     readMaxBytes: opts.maxMessageBytes,
     writeMaxBytes: opts.maxMessageBytes,
-    fallback: (req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (req.method === 'GET' && path === '/metrics') {
-        opts.registry.metrics().then(
-          (text) => res.writeHead(200, { 'content-type': opts.registry.contentType }).end(text),
-          (e: unknown) => json(res, 500, { error: String(e) }),
-        );
-      } else if (req.method === 'GET' && path === '/healthz') {
-        json(res, opts.probes.live() ? 200 : 503, { status: opts.probes.live() ? 'ok' : 'stopped' });
-      } else if (req.method === 'GET' && path === '/readyz') {
-        opts.probes.notReadyReasons().then(
-          (reasons) => json(res, reasons.length === 0 ? 200 : 503, reasons.length === 0 ? { status: 'ready' } : { status: 'not ready', reasons }),
-          (e: unknown) => json(res, 503, { status: 'not ready', reasons: [String(e)] }),
-        );
-      } else {
-        json(res, 404, { code: 'not_found', message: `no route for ${req.method ?? ''} ${path ?? ''}` });
-      }
-    },
   });
   return http.createServer((req, res) => {
     if (applyCors(req, res, opts.corsAllowedOrigins)) return;
+    if (serveOps(req, res, opts)) return;
     connect(req, res);
   });
 }

@@ -9,6 +9,7 @@ import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { ReflectionService } from '@grpc/reflection';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { file_google_rpc_error_details } from '@nightglow/contracts/google/rpc';
 
 function collectFiles(file: DescFile, into: Map<string, DescFile>): void {
   if (into.has(file.name)) return;
@@ -20,11 +21,13 @@ function collectFiles(file: DescFile, into: Map<string, DescFile>): void {
 export function addReflection(server: grpc.Server, services: readonly DescService[]): void {
   const files = new Map<string, DescFile>();
   for (const s of services) collectFiles(s.file, files);
+  // Error details are not imported by service files, but clients (grpcurl) need them to print details.
+  collectFiles(file_google_rpc_error_details, files);
   const fileDescriptorProtos = [...files.values()].map((f) => Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)));
   const health = loadSync(healthProtoPath, { keepCase: true });
   const names = [...services.map((s) => s.typeName), 'grpc.health.v1.Health'];
   const reflection = new ReflectionService(
-    { ...health, 'nightglow.services': { format: 'Protocol Buffer 3 FileDescriptorProto', type: {}, fileDescriptorProtos } },
+    { ...health, 'nightglow.services': { format: 'Protocol Buffer 3 DescriptorProto', type: {}, fileDescriptorProtos } },
     { services: names },
   );
   reflection.addToServer(server);

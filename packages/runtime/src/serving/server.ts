@@ -82,7 +82,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const deps = { logger, metrics: opts.metrics, tracing: opts.tracing, drainSignal: drain.signal };
   const services = opts.services.map(({ service, impl }) => ({
     service,
-    impl: instrumentService(service, impl as AnyServiceImpl, deps),
+    impl: instrumentService(service, impl as unknown as AnyServiceImpl, deps),
   }));
 
   const health = new HealthImplementation({ '': 'NOT_SERVING' });

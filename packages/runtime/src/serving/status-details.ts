@@ -6,7 +6,7 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import type { ConnectError } from '@connectrpc/connect';
-import { StatusSchema } from '@nightglow/contracts/google/rpc';
+import { StatusSchema } from '@nightglow/contracts/google/rpc/status';
 
 /** The binary google.rpc.Status for `err`, or undefined when it carries no details. */
 export function encodeStatusDetails(err: ConnectError): Buffer | undefined {
