@@ -6,6 +6,8 @@ export { ConfigError, createEnvReader, parseBytes, parseDurationMs } from './con
 export type { ConfigProblem, Env, EnvReader } from './config/env-reader.js';
 export { readServerConfig } from './config/server-config.js';
 export type { ServerConfig } from './config/server-config.js';
+export { readEventBusConfig, readStateStoreConfig } from './config/infra-config.js';
+export type { EventBusConfig, StateStoreConfig } from './config/infra-config.js';
 export { createLogger, LOG_LEVELS } from './logging.js';
 export type { Logger, LogLevel } from './logging.js';
 export { createMetrics } from './telemetry/metrics.js';
@@ -20,8 +22,6 @@ export { registration, startServer } from './serving/server.js';
 export type { RunningServer, ServerOptions, ServerState, ServiceRegistration } from './serving/server.js';
 export { callPropagationInterceptor, createServiceClient, createServiceTransport, tracingInterceptor } from './client.js';
 export type { ServiceTransportOptions } from './client.js';
-export { createGrpcJsClient, grpcUnary } from './serving/grpc-test-client.js';
-export type { GenericGrpcClient } from './serving/grpc-test-client.js';
 export { createManualClock, systemClock } from './clock.js';
 export type { Clock, ManualClock, TimerHandle } from './clock.js';
 export { runService, startService } from './run.js';

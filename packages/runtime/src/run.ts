@@ -27,6 +27,8 @@ export type ServiceContext<C> = {
 export type BuiltService = {
   readonly services: readonly ServiceRegistration[];
   readonly readinessChecks?: readonly (() => Promise<string | undefined>)[];
+  /** Serve native gRPC (default true). */
+  readonly serveGrpc?: boolean;
   /** Called after the server stopped serving: close pools, flush producers, stop browsers. */
   readonly close?: () => Promise<void>;
 };
@@ -84,6 +86,7 @@ export async function startService<C extends { readonly server: ServerConfig }>(
     metrics,
     tracing,
     ...(built.readinessChecks ? { readinessChecks: built.readinessChecks } : {}),
+    ...(built.serveGrpc === undefined ? {} : { serveGrpc: built.serveGrpc }),
   });
   let stopping: Promise<boolean> | undefined;
   const stop = async (): Promise<boolean> => {

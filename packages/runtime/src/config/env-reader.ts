@@ -59,6 +59,8 @@ export type EnvReader = {
   list(name: string, opt?: Opt<readonly string[]>): readonly string[];
   /** An absolute URL whose protocol is one of `protocols` (e.g. `['http:', 'https:']`). */
   optionalUrl(name: string, protocols: readonly string[]): string | undefined;
+  /** Records a problem found by a cross-field check, e.g. a list item in the wrong shape. */
+  reject(name: string, message: string): void;
   /** Throws a ConfigError naming every refused variable, if any. */
   done(): void;
 };
@@ -179,6 +181,9 @@ export function createEnvReader(env: Env): EnvReader {
         message: `${JSON.stringify(v)} is not a URL with protocol ${protocols.join(' or ')}`,
       });
       return undefined;
+    },
+    reject: (variable, message) => {
+      problems.push({ variable, message });
     },
     done: () => {
       if (problems.length > 0) throw new ConfigError(problems);

@@ -5,41 +5,17 @@
  * exits 0 — or 1 once the shutdown timeout cuts a call that would not finish.
  * Bad config stops the process with exit 78 naming the variable.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type * as grpc from '@grpc/grpc-js';
 import { EchoService } from '@nightglow/contracts/sample/v1';
 import { tools } from '@nightglow/testenv';
-import { createGrpcJsClient, grpcUnary } from '../index.js';
+import { createGrpcJsClient, grpcUnary, runServiceExpectingFailure, startServiceProcess} from '../testing/index.js';
 
 const run = promisify(execFile);
 const main = fileURLToPath(new URL('../../dist/sample/main.js', import.meta.url));
-
-type Proc = { child: ChildProcess; grpcPort: number; httpPort: number; exited: Promise<number | null> };
-
-async function startSample(env: Record<string, string>): Promise<Proc> {
-  if (!existsSync(main)) throw new Error(`${main} is missing: build first with \`npx tsc -b\``);
-  const child = spawn(process.execPath, [main], {
-    // LOG_LEVEL=info: the "serving" log line is how the test learns the ports.
-    env: { PATH: process.env['PATH'] ?? '', GRPC_PORT: '0', HTTP_PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ports = await new Promise<{ grpc: number; http: number }>((resolve, reject) => {
-    let buf = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /"grpc":"[^"]*:(\d+)","http":"[^"]*:(\d+)"/.exec(buf);
-      if (m) resolve({ grpc: Number(m[1]), http: Number(m[2]) });
-    });
-    void exited.then((code) => reject(new Error(`sample exited with ${code} before serving`)));
-    setTimeout(() => reject(new Error('sample did not log "serving" within 15 s')), 15_000).unref();
-  });
-  return { child, grpcPort: ports.grpc, httpPort: ports.http, exited };
-}
 
 async function probe(addr: string): Promise<{ code: number; out: string }> {
   return run(tools().grpcHealthProbe, ['-addr', addr]).then(
@@ -52,7 +28,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 describe('graceful drain of a service process', () => {
   it('flips health, finishes in-flight calls, ends streams and exits 0', async () => {
-    const p = await startSample({ DRAIN_DELAY: '1500ms', SHUTDOWN_TIMEOUT: '10s' });
+    const p = await startServiceProcess(main, { DRAIN_DELAY: '1500ms', SHUTDOWN_TIMEOUT: '10s' });
     const addr = `127.0.0.1:${p.grpcPort}`;
     const client = createGrpcJsClient(EchoService, addr);
     try {
@@ -87,7 +63,7 @@ describe('graceful drain of a service process', () => {
   });
 
   it('cuts calls that outlive SHUTDOWN_TIMEOUT and exits 1', async () => {
-    const p = await startSample({ SHUTDOWN_TIMEOUT: '500ms' });
+    const p = await startServiceProcess(main, { SHUTDOWN_TIMEOUT: '500ms' });
     const client = createGrpcJsClient(EchoService, `127.0.0.1:${p.grpcPort}`);
     try {
       const stuck = grpcUnary(client, 'Echo', { delay: { seconds: 30n } }).catch((e: grpc.ServiceError) => e);
@@ -104,12 +80,7 @@ describe('graceful drain of a service process', () => {
   });
 
   it('refuses to start on a bad variable, naming it, with exit code 78', async () => {
-    const result = await run(process.execPath, [main], {
-      env: { PATH: process.env['PATH'] ?? '', GRPC_PORT: 'fifty', MAX_MESSAGE_BYTES: 'lots' },
-    }).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code: number; stderr: string }) => e,
-    );
+    const result = await runServiceExpectingFailure(main, { GRPC_PORT: 'fifty', MAX_MESSAGE_BYTES: 'lots' });
     expect(result.code).toBe(78);
     expect(result.stderr).toContain('GRPC_PORT: "fifty" is not a port');
     expect(result.stderr).toContain('MAX_MESSAGE_BYTES: "lots" is not a byte size');

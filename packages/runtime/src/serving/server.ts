@@ -44,13 +44,15 @@ export type ServerOptions = {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly tracing: Tracing;
+  /** Bind the native gRPC listener (default true); the operator serves only HTTP. */
+  readonly serveGrpc?: boolean;
   /** Extra readiness checks (e.g. database reachable); each returns a reason when not ready. */
   readonly readinessChecks?: readonly (() => Promise<string | undefined>)[];
 };
 
 /** A started server. */
 export type RunningServer = {
-  /** Bound native gRPC port. */
+  /** Bound native gRPC port (0 when gRPC is not served). */
   readonly grpcPort: number;
   /** Bound HTTP (Connect, gRPC-Web, metrics, probes) port. */
   readonly httpPort: number;
@@ -117,8 +119,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
   });
 
+  const serveGrpc = opts.serveGrpc ?? true;
   const [grpcPort, httpPort] = await Promise.all([
-    bindGrpc(grpcServer, config.host, config.grpcPort),
+    serveGrpc ? bindGrpc(grpcServer, config.host, config.grpcPort) : Promise.resolve(0),
     listenHttp(httpServer, config.host, config.httpPort),
   ]);
   state = 'READY';
@@ -133,7 +136,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (config.drainDelayMs > 0) await new Promise((r) => setTimeout(r, config.drainDelayMs));
     drain.abort();
     const graceful = Promise.all([
-      new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())),
+      serveGrpc ? new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())) : Promise.resolve(),
       new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeIdleConnections();

@@ -17,7 +17,8 @@ import { EchoService, FailureMode, type EchoResponseSchema } from '@nightglow/co
 import { StatusSchema } from '@nightglow/contracts/google/rpc/status';
 import { BadRequestSchema } from '@nightglow/contracts/google/rpc';
 import { tools } from '@nightglow/testenv';
-import { createGrpcJsClient, grpcUnary, startService, type StartedService } from '../index.js';
+import { startService, type StartedService } from '../index.js';
+import { createGrpcJsClient, grpcUnary } from '../testing/index.js';
 import { sampleService, type SampleConfig } from '../sample/index.js';
 
 const run = promisify(execFile);
