@@ -87,7 +87,13 @@ export function createServiceTransport(opts: ServiceTransportOptions): Transport
   const max = opts.maxMessageBytes ?? 4 * 1024 * 1024;
   const interceptors = [tracingInterceptor(opts.tracing), callPropagationInterceptor(), ...(opts.interceptors ?? [])];
   return opts.protocol === 'connect'
-    ? createConnectTransport({ baseUrl: opts.baseUrl, httpVersion: '1.1', interceptors, readMaxBytes: max, writeMaxBytes: max })
+    ? createConnectTransport({
+        baseUrl: opts.baseUrl,
+        httpVersion: '1.1',
+        interceptors,
+        readMaxBytes: max,
+        writeMaxBytes: max,
+      })
     : createGrpcTransport({ baseUrl: opts.baseUrl, interceptors, readMaxBytes: max, writeMaxBytes: max });
 }
 

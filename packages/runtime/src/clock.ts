@@ -58,12 +58,21 @@ export function createManualClock(start = 0): ManualClock {
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason as Error);
         const h = clock.setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => { h.cancel(); reject(signal.reason as Error); }, { once: true });
+        signal?.addEventListener(
+          'abort',
+          () => {
+            h.cancel();
+            reject(signal.reason as Error);
+          },
+          { once: true },
+        );
       }),
     advance(ms) {
       const target = now + ms;
       for (;;) {
-        const due = [...timers.entries()].filter(([, t]) => t.at <= target).sort((a, b) => a[1].at - b[1].at || a[0] - b[0])[0];
+        const due = [...timers.entries()]
+          .filter(([, t]) => t.at <= target)
+          .sort((a, b) => a[1].at - b[1].at || a[0] - b[0])[0];
         if (!due) break;
         timers.delete(due[0]);
         now = due[1].at;

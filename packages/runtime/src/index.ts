@@ -20,7 +20,12 @@ export { callKey, currentCall } from './serving/call-context.js';
 export type { CallContext } from './serving/call-context.js';
 export { registration, startServer } from './serving/server.js';
 export type { RunningServer, ServerOptions, ServerState, ServiceRegistration } from './serving/server.js';
-export { callPropagationInterceptor, createServiceClient, createServiceTransport, tracingInterceptor } from './client.js';
+export {
+  callPropagationInterceptor,
+  createServiceClient,
+  createServiceTransport,
+  tracingInterceptor,
+} from './client.js';
 export type { ServiceTransportOptions } from './client.js';
 export { createManualClock, systemClock } from './clock.js';
 export type { Clock, ManualClock, TimerHandle } from './clock.js';

@@ -18,9 +18,7 @@ export class ConfigError extends Error {
   readonly problems: readonly ConfigProblem[];
 
   constructor(problems: readonly ConfigProblem[]) {
-    super(
-      `invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`,
-    );
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
     this.problems = problems;
   }
 }
@@ -67,7 +65,14 @@ export type EnvReader = {
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const BYTE_UNITS: Record<string, number> = {
-  '': 1, b: 1, kb: 1000, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3,
+  '': 1,
+  b: 1,
+  kb: 1000,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
 };
 
 /** Parses `30s`, `250ms`, `5m`, `1h` or a bare number of milliseconds; `undefined` if malformed. */
@@ -109,63 +114,96 @@ export function createEnvReader(env: Env): EnvReader {
   const bad = (error: string): { error: string } => ({ error });
   const ok = <T>(value: T): { ok: T } => ({ ok: value });
   const inRange = (n: number, min = -Infinity, max = Infinity): boolean => n >= min && n <= max;
-  const range = (min?: number, max?: number): string =>
-    `${min ?? '-∞'}..${max ?? '∞'}`;
+  const range = (min?: number, max?: number): string => `${min ?? '-∞'}..${max ?? '∞'}`;
 
   return {
     string: (name, opt = {}) =>
-      opt.required === false && opt.default === undefined
-        ? (raw(name) ?? '')
-        : read<string>(name, opt, ok, ''),
+      opt.required === false && opt.default === undefined ? (raw(name) ?? '') : read<string>(name, opt, ok, ''),
     optionalString: (name) => raw(name),
     int: (name, opt) =>
-      read(name, opt, (v) => {
-        const n = Number(v);
-        return Number.isInteger(n) && inRange(n, opt.min, opt.max)
-          ? ok(n)
-          : bad(`is not an integer in ${range(opt.min, opt.max)}`);
-      }, 0),
+      read(
+        name,
+        opt,
+        (v) => {
+          const n = Number(v);
+          return Number.isInteger(n) && inRange(n, opt.min, opt.max)
+            ? ok(n)
+            : bad(`is not an integer in ${range(opt.min, opt.max)}`);
+        },
+        0,
+      ),
     number: (name, opt) =>
-      read(name, opt, (v) => {
-        const n = Number(v);
-        return Number.isFinite(n) && inRange(n, opt.min, opt.max)
-          ? ok(n)
-          : bad(`is not a number in ${range(opt.min, opt.max)}`);
-      }, 0),
+      read(
+        name,
+        opt,
+        (v) => {
+          const n = Number(v);
+          return Number.isFinite(n) && inRange(n, opt.min, opt.max)
+            ? ok(n)
+            : bad(`is not a number in ${range(opt.min, opt.max)}`);
+        },
+        0,
+      ),
     port: (name, opt) =>
-      read(name, opt, (v) => {
-        const n = Number(v);
-        return Number.isInteger(n) && inRange(n, 0, 65535) ? ok(n) : bad('is not a port (0-65535)');
-      }, 0),
+      read(
+        name,
+        opt,
+        (v) => {
+          const n = Number(v);
+          return Number.isInteger(n) && inRange(n, 0, 65535) ? ok(n) : bad('is not a port (0-65535)');
+        },
+        0,
+      ),
     bool: (name, opt) =>
-      read(name, opt, (v) => {
-        const s = v.toLowerCase();
-        if (['true', '1', 'yes', 'on'].includes(s)) return ok(true);
-        if (['false', '0', 'no', 'off'].includes(s)) return ok(false);
-        return bad('is not a boolean (true/false)');
-      }, false),
+      read(
+        name,
+        opt,
+        (v) => {
+          const s = v.toLowerCase();
+          if (['true', '1', 'yes', 'on'].includes(s)) return ok(true);
+          if (['false', '0', 'no', 'off'].includes(s)) return ok(false);
+          return bad('is not a boolean (true/false)');
+        },
+        false,
+      ),
     durationMs: (name, opt) =>
-      read(name, opt, (v) => {
-        const n = parseDurationMs(v);
-        return n !== undefined && inRange(n, opt.min)
-          ? ok(n)
-          : bad(`is not a duration${opt.min !== undefined ? ` of at least ${opt.min}ms` : ''} (e.g. 500ms, 30s, 5m)`);
-      }, 0),
+      read(
+        name,
+        opt,
+        (v) => {
+          const n = parseDurationMs(v);
+          return n !== undefined && inRange(n, opt.min)
+            ? ok(n)
+            : bad(`is not a duration${opt.min !== undefined ? ` of at least ${opt.min}ms` : ''} (e.g. 500ms, 30s, 5m)`);
+        },
+        0,
+      ),
     bytes: (name, opt) =>
-      read(name, opt, (v) => {
-        const n = parseBytes(v);
-        return n !== undefined && inRange(n, opt.min)
-          ? ok(n)
-          : bad(`is not a byte size${opt.min !== undefined ? ` of at least ${opt.min}` : ''} (e.g. 4MiB, 512KiB)`);
-      }, 0),
+      read(
+        name,
+        opt,
+        (v) => {
+          const n = parseBytes(v);
+          return n !== undefined && inRange(n, opt.min)
+            ? ok(n)
+            : bad(`is not a byte size${opt.min !== undefined ? ` of at least ${opt.min}` : ''} (e.g. 4MiB, 512KiB)`);
+        },
+        0,
+      ),
     oneOf: <T extends string>(name: string, values: readonly T[], opt: Opt<T>) =>
-      read<T>(name, opt, (v) =>
-        (values as readonly string[]).includes(v) ? ok(v as T) : bad(`is not one of ${values.join(', ')}`),
-      values[0] as T),
+      read<T>(
+        name,
+        opt,
+        (v) => ((values as readonly string[]).includes(v) ? ok(v as T) : bad(`is not one of ${values.join(', ')}`)),
+        values[0] as T,
+      ),
     list: (name, opt = { default: [] }) => {
       const v = raw(name);
       if (v === undefined) return opt.default ?? [];
-      return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      return v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     },
     optionalUrl: (name, protocols) => {
       const v = raw(name);

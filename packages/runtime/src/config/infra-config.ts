@@ -16,7 +16,12 @@ import type { EnvReader } from './env-reader.js';
 /** Where events go: in-process or Kafka. */
 export type EventBusConfig =
   | { readonly kind: 'memory'; readonly topicPrefix: string }
-  | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly clientId: string; readonly topicPrefix: string };
+  | {
+      readonly kind: 'kafka';
+      readonly brokers: readonly string[];
+      readonly clientId: string;
+      readonly topicPrefix: string;
+    };
 
 /** Where shared state lives: in memory or Redis. */
 export type StateStoreConfig = { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly url: string };

@@ -6,7 +6,7 @@
 import type { Client, ServiceImpl } from '@connectrpc/connect';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { durationMs } from '@bufbuild/protobuf/wkt';
-import { EchoService, FailureMode } from '@nightglow/contracts/sample/v1';
+import { type EchoService, FailureMode } from '@nightglow/contracts/sample/v1';
 import { invalidArgument, notFound } from '../errors.js';
 import { callKey } from '../serving/call-context.js';
 import { systemClock, type Clock } from '../clock.js';

@@ -34,7 +34,9 @@ export const sampleService: ServiceDefinition<SampleConfig> = {
       registration(
         EchoService,
         createEchoService(
-          config.forwardUrl ? { forward: createServiceClient(EchoService, { baseUrl: config.forwardUrl, tracing }) } : {},
+          config.forwardUrl
+            ? { forward: createServiceClient(EchoService, { baseUrl: config.forwardUrl, tracing }) }
+            : {},
         ),
       ),
     ],

@@ -4,8 +4,8 @@
  * {@link currentCall} anywhere below the handler), and outgoing clients read it
  * to propagate the deadline and request id to the next service.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createContextKey } from '@connectrpc/connect';
+import { context as otelContext, createContextKey as createOtelKey, type Context } from '@opentelemetry/api';
 import type { Logger } from '../logging.js';
 
 /** What the runtime knows about the call being served. */
@@ -20,7 +20,8 @@ export type CallContext = {
   readonly logger: Logger;
 };
 
-const storage = new AsyncLocalStorage<CallContext>();
+// The call rides in the OpenTelemetry context (one AsyncLocalStorage for both, not two).
+const OTEL_CALL_KEY = createOtelKey('nightglow.call');
 
 /** Handler-context key under which the runtime stores the {@link CallContext}. */
 export const callKey = createContextKey<CallContext | undefined>(undefined, {
@@ -29,10 +30,10 @@ export const callKey = createContextKey<CallContext | undefined>(undefined, {
 
 /** The call being served by the current async flow, if any. */
 export function currentCall(): CallContext | undefined {
-  return storage.getStore();
+  return otelContext.active().getValue(OTEL_CALL_KEY) as CallContext | undefined;
 }
 
-/** Runs `fn` with `call` as the current call. */
-export function runInCall<T>(call: CallContext, fn: () => T): T {
-  return storage.run(call, fn);
+/** The OpenTelemetry context `parent` with `call` as its current call; run code in it with `context.with`. */
+export function withCall(parent: Context, call: CallContext): Context {
+  return parent.setValue(OTEL_CALL_KEY, call);
 }

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type * as grpc from '@grpc/grpc-js';
 import { EchoService } from '@nightglow/contracts/sample/v1';
 import { tools } from '@nightglow/testenv';
-import { createGrpcJsClient, grpcUnary, runServiceExpectingFailure, startServiceProcess} from '../testing/index.js';
+import { createGrpcJsClient, grpcUnary, runServiceExpectingFailure, startServiceProcess } from '../testing/index.js';
 
 const run = promisify(execFile);
 const main = fileURLToPath(new URL('../../dist/sample/main.js', import.meta.url));
@@ -34,7 +34,9 @@ describe('graceful drain of a service process', () => {
     try {
       expect((await probe(addr)).out).toContain('status: SERVING');
       const stream = (client['EchoStream'] as unknown as (r: unknown) => grpc.ClientReadableStream<unknown>)({
-        message: 'tick', count: 0, interval: { nanos: 50_000_000 },
+        message: 'tick',
+        count: 0,
+        interval: { nanos: 50_000_000 },
       });
       let received = 0;
       stream.on('data', () => received++);

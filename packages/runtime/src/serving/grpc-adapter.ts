@@ -7,7 +7,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from '@bufbuild/protobuf';
-import { ConnectError, createHandlerContext, type HandlerContext } from '@connectrpc/connect';
+import { ConnectError } from '@connectrpc/connect';
+import { createGrpcHandlerContext } from './grpc-context.js';
 import { encodeStatusDetails } from './status-details.js';
 import type { AnyServiceImpl } from './instrument.js';
 
@@ -22,15 +23,6 @@ function deserializer(desc: DescMessage): (b: Buffer) => unknown {
   return (b) => fromBinary(desc, b);
 }
 
-function metadataToHeaders(md: grpc.Metadata): Headers {
-  const h = new Headers();
-  for (const [key, values] of Object.entries(md.getMap())) {
-    const v = typeof values === 'string' ? values : Buffer.from(values).toString('base64');
-    h.append(key, v);
-  }
-  return h;
-}
-
 function headersToMetadata(h: Headers, md = new grpc.Metadata()): grpc.Metadata {
   h.forEach((value, key) => {
     if (key.endsWith('-bin')) md.add(key, Buffer.from(value, 'base64'));
@@ -39,76 +31,77 @@ function headersToMetadata(h: Headers, md = new grpc.Metadata()): grpc.Metadata 
   return md;
 }
 
-type GrpcCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
-
-function handlerContext(service: DescService, method: DescMethod, call: GrpcCall): HandlerContext & { abort(r?: unknown): void } {
-  const deadline = call.getDeadline();
-  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-  const ctx = createHandlerContext({
-    service,
-    method,
-    protocolName: 'grpc',
-    requestMethod: 'POST',
-    url: `/${service.typeName}/${method.name}`,
-    requestHeader: metadataToHeaders(call.metadata),
-    ...(Number.isFinite(deadlineMs) ? { timeoutMs: Math.max(0, deadlineMs - Date.now()) } : {}),
-  });
-  call.once('cancelled', () => ctx.abort(new Error('call cancelled by the client')));
-  return ctx;
-}
-
-/** Converts any thrown value into a grpc-js status object (ConnectErrors keep code and details). */
-function toStatus(e: unknown): Partial<grpc.StatusObject> {
+/**
+ * Converts any thrown value into a grpc-js status object (ConnectErrors keep
+ * code and details); response headers the handler set (x-request-id) travel
+ * with it, since no header frame was sent.
+ */
+function toStatus(e: unknown, headers: Headers | undefined): Partial<grpc.StatusObject> {
   const err = ConnectError.from(e);
-  const metadata = headersToMetadata(err.metadata);
+  const metadata = headersToMetadata(err.metadata, headers ? headersToMetadata(headers) : undefined);
   const details = encodeStatusDetails(err);
   if (details) metadata.set('grpc-status-details-bin', details);
   return { code: err.code as number as grpc.status, details: err.rawMessage, metadata };
 }
 
-function unaryHandler(service: DescService, method: DescMethod, fn: AnyServiceImpl[string]): grpc.handleUnaryCall<unknown, unknown> {
+function unaryHandler(
+  service: DescService,
+  method: DescMethod,
+  fn: AnyServiceImpl[string],
+): grpc.handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
-    const ctx = handlerContext(service, method, call);
+    const ctx = createGrpcHandlerContext(service, method, call);
     Promise.resolve()
       .then(() => fn(call.request, ctx))
       .then(
         (res) => {
-          if ([...ctx.responseHeader.keys()].length > 0) call.sendMetadata(headersToMetadata(ctx.responseHeader));
-          callback(null, res, headersToMetadata(ctx.responseTrailer));
+          const headers = ctx.headersToSend();
+          if (headers) call.sendMetadata(headersToMetadata(headers));
+          const trailers = ctx.trailersToSend();
+          callback(null, res, trailers && headersToMetadata(trailers));
         },
-        (e: unknown) => callback(toStatus(e) as grpc.ServiceError),
+        (e: unknown) => callback(toStatus(e, ctx.headersToSend()) as grpc.ServiceError),
       )
-      .finally(() => ctx.abort());
+      .finally(() => ctx.complete());
   };
 }
 
-function streamHandler(service: DescService, method: DescMethod, fn: AnyServiceImpl[string]): grpc.handleServerStreamingCall<unknown, unknown> {
+function streamHandler(
+  service: DescService,
+  method: DescMethod,
+  fn: AnyServiceImpl[string],
+): grpc.handleServerStreamingCall<unknown, unknown> {
   return (call) => {
-    const ctx = handlerContext(service, method, call);
+    const ctx = createGrpcHandlerContext(service, method, call);
     const run = async (): Promise<void> => {
       const iterable = fn(call.request, ctx) as AsyncIterable<unknown>;
       let headersSent = false;
       for await (const msg of iterable) {
         if (call.cancelled) return;
         if (!headersSent) {
-          call.sendMetadata(headersToMetadata(ctx.responseHeader));
+          call.sendMetadata(headersToMetadata(ctx.headersToSend() ?? new Headers()));
           headersSent = true;
         }
         if (!call.write(msg)) {
           await new Promise<void>((resolve) => {
-            const done = (): void => { call.off('drain', done); call.off('cancelled', done); resolve(); };
+            const done = (): void => {
+              call.off('drain', done);
+              call.off('cancelled', done);
+              resolve();
+            };
             call.on('drain', done);
             call.once('cancelled', done);
           });
         }
       }
-      call.end(headersToMetadata(ctx.responseTrailer));
+      const trailers = ctx.trailersToSend();
+      call.end(trailers && headersToMetadata(trailers));
     };
     run()
       .catch((e: unknown) => {
-        if (!call.cancelled) call.emit('error', toStatus(e));
+        if (!call.cancelled) call.emit('error', toStatus(e, ctx.headersToSend()));
       })
-      .finally(() => ctx.abort());
+      .finally(() => ctx.complete());
   };
 }
 

@@ -36,7 +36,10 @@ function applyCors(req: http.IncomingMessage, res: http.ServerResponse, allowed:
   res.setHeader('Access-Control-Expose-Headers', [...cors.exposedHeaders, 'X-Request-Id'].join(', '));
   if (req.method === 'OPTIONS') {
     res.setHeader('Access-Control-Allow-Methods', cors.allowedMethods.join(', '));
-    res.setHeader('Access-Control-Allow-Headers', [...cors.allowedHeaders, 'X-Request-Id', 'Traceparent', 'Tracestate', 'Authorization'].join(', '));
+    res.setHeader(
+      'Access-Control-Allow-Headers',
+      [...cors.allowedHeaders, 'X-Request-Id', 'Traceparent', 'Tracestate', 'Authorization'].join(', '),
+    );
     res.setHeader('Access-Control-Max-Age', '7200');
     res.writeHead(204).end();
     return true;
@@ -62,7 +65,11 @@ function serveOps(req: http.IncomingMessage, res: http.ServerResponse, opts: Htt
   } else if (path === '/readyz') {
     opts.probes.notReadyReasons().then(
       (reasons) =>
-        json(res, reasons.length === 0 ? 200 : 503, reasons.length === 0 ? { status: 'ready' } : { status: 'not ready', reasons }),
+        json(
+          res,
+          reasons.length === 0 ? 200 : 503,
+          reasons.length === 0 ? { status: 'ready' } : { status: 'not ready', reasons },
+        ),
       (e: unknown) => json(res, 503, { status: 'not ready', reasons: [String(e)] }),
     );
   } else {

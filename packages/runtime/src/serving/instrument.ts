@@ -14,7 +14,7 @@ import type { Logger } from '../logging.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { toRpcError } from '../errors.js';
-import { callKey, runInCall, type CallContext } from './call-context.js';
+import { callKey, withCall, type CallContext } from './call-context.js';
 
 /** What the wrapper needs from the server. */
 export type InstrumentDeps = {
@@ -30,73 +30,125 @@ type AnyImpl = (req: unknown, ctx: HandlerContext) => unknown;
 /** A (partial) implementation keyed by method local name. */
 export type AnyServiceImpl = Record<string, AnyImpl>;
 
-type ActiveCall = { call: CallContext; span: Span; otel: Context; end(e?: unknown): ConnectError | undefined };
+type ActiveCall = { call: CallContext; otel: Context; end(e?: unknown): ConnectError | undefined };
 
-function begin(method: DescMethod, ctx: HandlerContext, deps: InstrumentDeps): ActiveCall {
+type Child<T> = { inc(): void } & T;
+
+/** Per-method metric children, cached so the hot path does no label hashing. */
+type MethodMetrics = {
+  inFlight: { inc(): void; dec(): void };
+  duration(protocol: string): { observe(seconds: number): void };
+  handled(protocol: string, code: string): Child<object>;
+  streamMessages: Child<object>;
+};
+
+function methodMetrics(metrics: Metrics, method: DescMethod): MethodMetrics {
+  const svc = method.parent.typeName;
+  const durations = new Map<string, { observe(seconds: number): void }>();
+  const handled = new Map<string, Child<object>>();
+  return {
+    inFlight: metrics.rpc.inFlight.labels(svc, method.name),
+    duration: (protocol) => {
+      let child = durations.get(protocol);
+      if (!child) durations.set(protocol, (child = metrics.rpc.duration.labels(svc, method.name, protocol)));
+      return child;
+    },
+    handled: (protocol, code) => {
+      const key = `${protocol} ${code}`;
+      let child = handled.get(key);
+      if (!child) handled.set(key, (child = metrics.rpc.handled.labels(svc, method.name, code, protocol)));
+      return child;
+    },
+    streamMessages: metrics.rpc.streamMessages.labels(svc, method.name),
+  };
+}
+
+/** What is fixed per method, computed once. */
+type MethodInfo = { procedure: string; spanName: string; attributes: Record<string, string>; mm: MethodMetrics };
+
+function methodInfo(method: DescMethod, metrics: Metrics): MethodInfo {
   const procedure = `/${method.parent.typeName}/${method.name}`;
-  const requestId = ctx.requestHeader.get('x-request-id') ?? randomUUID();
-  ctx.responseHeader.set('x-request-id', requestId);
+  return {
+    procedure,
+    spanName: procedure.slice(1),
+    attributes: { 'rpc.service': method.parent.typeName, 'rpc.method': method.name },
+    mm: methodMetrics(metrics, method),
+  };
+}
+
+function startSpan(info: MethodInfo, ctx: HandlerContext, deps: InstrumentDeps, requestId: string): { span: Span | undefined; otel: Context } {
   const parent = deps.tracing.extract(ctx.requestHeader, otelContext.active());
+  // Tracing off: no span, but an incoming trace context still flows to downstream calls.
+  if (!deps.tracing.enabled) return { span: undefined, otel: parent };
   const span = deps.tracing.tracer.startSpan(
-    procedure.slice(1),
+    info.spanName,
     {
       kind: SpanKind.SERVER,
       attributes: {
+        ...info.attributes,
         'rpc.system': ctx.protocolName === 'grpc' ? 'grpc' : 'connect_rpc',
-        'rpc.service': method.parent.typeName,
-        'rpc.method': method.name,
         'nightglow.request_id': requestId,
       },
     },
     parent,
   );
-  const traceId = span.spanContext().traceId;
+  return { span, otel: trace.setSpan(parent, span) };
+}
+
+function begin(info: MethodInfo, ctx: HandlerContext, deps: InstrumentDeps): ActiveCall {
+  const started = performance.now();
+  const { mm, procedure } = info;
+  const requestId = ctx.requestHeader.get('x-request-id') ?? randomUUID();
+  ctx.responseHeader.set('x-request-id', requestId);
+  const { span, otel } = startSpan(info, ctx, deps, requestId);
   const timeout = ctx.timeoutMs();
-  const logger = deps.logger.child({
-    request_id: requestId,
-    rpc: procedure,
-    ...(deps.tracing.enabled ? { trace_id: traceId } : {}),
-  });
+  let logger: Logger | undefined;
   const call: CallContext = {
     requestId,
     procedure,
     deadline: timeout === undefined ? undefined : Date.now() + timeout,
-    logger,
+    // Created on first use: most calls never log.
+    get logger(): Logger {
+      return (logger ??= deps.logger.child({
+        request_id: requestId,
+        rpc: procedure,
+        ...(span ? { trace_id: span.spanContext().traceId } : {}),
+      }));
+    },
   };
   ctx.values.set(callKey, call);
-  const labels = { rpc_service: method.parent.typeName, rpc_method: method.name };
-  deps.metrics.rpc.inFlight.inc(labels);
-  const stopTimer = deps.metrics.rpc.duration.startTimer({ ...labels, protocol: ctx.protocolName });
+  mm.inFlight.inc();
   let ended = false;
   return {
     call,
-    span,
-    otel: trace.setSpan(parent, span),
+    otel: withCall(otel, call),
     end(e?: unknown) {
       if (ended) return e instanceof ConnectError ? e : undefined;
       ended = true;
       const err =
         e === undefined
           ? undefined
-          : toRpcError(e, (raw) => logger.error({ err: raw }, 'unexpected exception in handler'));
-      const code = err ? Code[err.code] : 'OK';
-      deps.metrics.rpc.inFlight.dec(labels);
-      stopTimer();
-      deps.metrics.rpc.handled.inc({ ...labels, code, protocol: ctx.protocolName });
-      span.setAttribute('rpc.grpc.status_code', err?.code ?? 0);
-      if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: Code[err.code] });
-      span.end();
-      if (err && err.code !== Code.Internal) logger.debug({ code }, 'rpc failed: %s', err.rawMessage);
+          : toRpcError(e, (raw) => call.logger.error({ err: raw }, 'unexpected exception in handler'));
+      mm.inFlight.dec();
+      mm.duration(ctx.protocolName).observe((performance.now() - started) / 1000);
+      mm.handled(ctx.protocolName, err ? Code[err.code] : 'OK').inc();
+      if (err && err.code !== Code.Internal) call.logger.debug({ code: Code[err.code] }, 'rpc failed: %s', err.rawMessage);
+      if (span) {
+        span.setAttribute('rpc.grpc.status_code', err?.code ?? 0);
+        if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: Code[err.code] });
+        span.end();
+      }
       return err;
     },
   };
 }
 
 function wrapUnary(method: DescMethod, fn: AnyImpl, deps: InstrumentDeps): AnyImpl {
+  const info = methodInfo(method, deps.metrics);
   return async (req, ctx) => {
-    const active = begin(method, ctx, deps);
+    const active = begin(info, ctx, deps);
     try {
-      const res = await runInCall(active.call, () => otelContext.with(active.otel, () => fn(req, ctx)));
+      const res = await otelContext.with(active.otel, () => fn(req, ctx));
       active.end();
       return res;
     } catch (e) {
@@ -110,25 +162,24 @@ function drained(): ConnectError {
 }
 
 function wrapServerStream(method: DescMethod, fn: AnyImpl, deps: InstrumentDeps): AnyImpl {
+  const info = methodInfo(method, deps.metrics);
+  const { mm } = info;
   return async function* (req: unknown, ctx: HandlerContext) {
-    const active = begin(method, ctx, deps);
+    const active = begin(info, ctx, deps);
     if (deps.drainSignal.aborted) throw active.end(drained());
-    const inner = runInCall(active.call, () =>
-      otelContext.with(active.otel, () => fn(req, ctx) as AsyncIterable<unknown>),
-    )[Symbol.asyncIterator]();
+    const inner = otelContext.with(active.otel, () => fn(req, ctx) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     let onDrain: () => void = () => {};
     const draining = new Promise<'drain'>((resolve) => {
       onDrain = () => resolve('drain');
       deps.drainSignal.addEventListener('abort', onDrain, { once: true });
     });
-    const labels = { rpc_service: method.parent.typeName, rpc_method: method.name };
     try {
       for (;;) {
-        const next = runInCall(active.call, () => otelContext.with(active.otel, () => inner.next()));
+        const next = otelContext.with(active.otel, () => inner.next());
         const r = await Promise.race([next, draining]);
         if (r === 'drain') throw drained();
         if (r.done) break;
-        deps.metrics.rpc.streamMessages.inc(labels);
+        mm.streamMessages.inc();
         yield r.value;
       }
       active.end();

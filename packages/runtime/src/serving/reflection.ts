@@ -23,11 +23,16 @@ export function addReflection(server: grpc.Server, services: readonly DescServic
   for (const s of services) collectFiles(s.file, files);
   // Error details are not imported by service files, but clients (grpcurl) need them to print details.
   collectFiles(file_google_rpc_error_details, files);
-  const fileDescriptorProtos = [...files.values()].map((f) => Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)));
+  const fileDescriptorProtos = [...files.values()].map((f) =>
+    Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)),
+  );
   const health = loadSync(healthProtoPath, { keepCase: true });
   const names = [...services.map((s) => s.typeName), 'grpc.health.v1.Health'];
   const reflection = new ReflectionService(
-    { ...health, 'nightglow.services': { format: 'Protocol Buffer 3 DescriptorProto', type: {}, fileDescriptorProtos } },
+    {
+      ...health,
+      'nightglow.services': { format: 'Protocol Buffer 3 DescriptorProto', type: {}, fileDescriptorProtos },
+    },
     { services: names },
   );
   reflection.addToServer(server);

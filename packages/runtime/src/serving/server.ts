@@ -17,7 +17,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { Tracing } from '../telemetry/tracing.js';
+import { ensureContextManager, type Tracing } from '../telemetry/tracing.js';
 import { addGrpcService } from './grpc-adapter.js';
 import { createHttpServer } from './http-server.js';
 import { instrumentService, type AnyServiceImpl } from './instrument.js';
@@ -72,13 +72,16 @@ function listenHttp(server: http.Server, host: string, port: number): Promise<nu
 function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
   const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
-    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
   });
 }
 
 /** Starts both listeners and returns once they accept calls. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { config, logger } = opts;
+  ensureContextManager();
   let state: ServerState = 'STARTING';
   const drain = new AbortController();
   const deps = { logger, metrics: opts.metrics, tracing: opts.tracing, drainSignal: drain.signal };
@@ -102,7 +105,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   for (const s of services) addGrpcService(grpcServer, s.service, s.impl);
   health.addToServer(grpcServer);
-  addReflection(grpcServer, services.map((s) => s.service));
+  addReflection(
+    grpcServer,
+    services.map((s) => s.service),
+  );
 
   const httpServer = createHttpServer({
     services,

@@ -56,15 +56,29 @@ describe('runtime serving (real ports, real clients)', () => {
       expect.arrayContaining(['nightglow.sample.v1.EchoService', 'grpc.health.v1.Health']),
     );
     const describe = await run(t.grpcurl, ['-plaintext', grpcAddr, 'describe', 'nightglow.sample.v1.EchoService']);
-    expect(describe.stdout).toContain('rpc Echo ( .nightglow.sample.v1.EchoRequest ) returns ( .nightglow.sample.v1.EchoResponse )');
-    expect(describe.stdout).toContain('rpc EchoStream ( .nightglow.sample.v1.EchoStreamRequest ) returns ( stream .nightglow.sample.v1.EchoStreamResponse )');
-    const call = await run(t.grpcurl, ['-plaintext', '-d', '{"message":"hello grpcurl"}', grpcAddr, 'nightglow.sample.v1.EchoService/Echo']);
+    expect(describe.stdout).toContain(
+      'rpc Echo ( .nightglow.sample.v1.EchoRequest ) returns ( .nightglow.sample.v1.EchoResponse )',
+    );
+    expect(describe.stdout).toContain(
+      'rpc EchoStream ( .nightglow.sample.v1.EchoStreamRequest ) returns ( stream .nightglow.sample.v1.EchoStreamResponse )',
+    );
+    const call = await run(t.grpcurl, [
+      '-plaintext',
+      '-d',
+      '{"message":"hello grpcurl"}',
+      grpcAddr,
+      'nightglow.sample.v1.EchoService/Echo',
+    ]);
     expect(JSON.parse(call.stdout)).toMatchObject({ message: 'hello grpcurl' });
   });
 
   it('shows grpcurl the BadRequest details of INVALID_ARGUMENT', async () => {
     const failed = await run(t.grpcurl, [
-      '-plaintext', '-d', '{"message":"x","fail":"FAILURE_MODE_INVALID_ARGUMENT"}', grpcAddr, 'nightglow.sample.v1.EchoService/Echo',
+      '-plaintext',
+      '-d',
+      '{"message":"x","fail":"FAILURE_MODE_INVALID_ARGUMENT"}',
+      grpcAddr,
+      'nightglow.sample.v1.EchoService/Echo',
     ]).catch((e: { stdout: string; stderr: string; code: number }) => e);
     expect('code' in failed && failed.code).not.toBe(0);
     const out = `${failed.stdout}${failed.stderr}`;
@@ -81,14 +95,20 @@ describe('runtime serving (real ports, real clients)', () => {
       expect(Number(ok.deadlineMs)).toBeGreaterThan(3000);
       expect(ok.requestId).toMatch(/^[0-9a-f-]{36}$/);
 
-      const internal = await grpcUnary(client, 'Echo', { fail: FailureMode.UNEXPECTED }).catch((e: grpc.ServiceError) => e);
+      const internal = await grpcUnary(client, 'Echo', { fail: FailureMode.UNEXPECTED }).catch(
+        (e: grpc.ServiceError) => e,
+      );
       expect(internal).toMatchObject({ code: Code.Internal, details: 'internal error' });
       expect(JSON.stringify(internal)).not.toContain('secret');
 
-      const late = await grpcUnary(client, 'Echo', { delay: { seconds: 5n } }, { deadlineMs: 200 }).catch((e: grpc.ServiceError) => e);
+      const late = await grpcUnary(client, 'Echo', { delay: { seconds: 5n } }, { deadlineMs: 200 }).catch(
+        (e: grpc.ServiceError) => e,
+      );
       expect((late as grpc.ServiceError).code).toBe(Code.DeadlineExceeded);
 
-      const bad = (await grpcUnary(client, 'Echo', { fail: FailureMode.INVALID_ARGUMENT }).catch((e: unknown) => e)) as grpc.ServiceError;
+      const bad = (await grpcUnary(client, 'Echo', { fail: FailureMode.INVALID_ARGUMENT }).catch(
+        (e: unknown) => e,
+      )) as grpc.ServiceError;
       expect(bad.code).toBe(Code.InvalidArgument);
       const [statusBin] = bad.metadata.get('grpc-status-details-bin') as Buffer[];
       const status = fromBinary(StatusSchema, statusBin as Buffer);
@@ -96,10 +116,14 @@ describe('runtime serving (real ports, real clients)', () => {
       const badRequest = fromBinary(BadRequestSchema, status.details[0]?.value ?? new Uint8Array());
       expect(badRequest.fieldViolations[0]?.field).toBe('message');
 
-      const huge = await grpcUnary(client, 'Echo', { payload: new Uint8Array(5 * 1024 * 1024) }).catch((e: grpc.ServiceError) => e);
+      const huge = await grpcUnary(client, 'Echo', { payload: new Uint8Array(5 * 1024 * 1024) }).catch(
+        (e: grpc.ServiceError) => e,
+      );
       expect((huge as grpc.ServiceError).code).toBe(Code.ResourceExhausted);
 
-      const stream = (client['EchoStream'] as unknown as (r: unknown) => grpc.ClientReadableStream<{ sequence: number }>)({ message: 's', count: 3 });
+      const stream = (
+        client['EchoStream'] as unknown as (r: unknown) => grpc.ClientReadableStream<{ sequence: number }>
+      )({ message: 's', count: 3 });
       const seqs: number[] = [];
       for await (const m of stream) seqs.push((m as { sequence: number }).sequence);
       expect(seqs).toEqual([1, 2, 3]);
@@ -111,7 +135,10 @@ describe('runtime serving (real ports, real clients)', () => {
   it('serves Python grpcio through reflection', async () => {
     const script = fileURLToPath(new URL('./testdata/python_echo.py', import.meta.url));
     const { stdout } = await run(t.python, [script, grpcAddr]);
-    const [ok, failed] = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [ok, failed] = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(ok).toMatchObject({ message: 'from python' });
     expect(ok?.['services']).toContain('nightglow.sample.v1.EchoService');
     expect(failed).toMatchObject({ code: 'INVALID_ARGUMENT', details: 'message: was asked to be refused' });
@@ -119,11 +146,23 @@ describe('runtime serving (real ports, real clients)', () => {
 
   it('answers curl with Connect JSON, including errors without internal detail', async () => {
     const curl = (body: string): Promise<{ stdout: string }> =>
-      run('curl', ['-s', '-X', 'POST', '-H', 'content-type: application/json', '-d', body, `${httpUrl}/nightglow.sample.v1.EchoService/Echo`]);
+      run('curl', [
+        '-s',
+        '-X',
+        'POST',
+        '-H',
+        'content-type: application/json',
+        '-d',
+        body,
+        `${httpUrl}/nightglow.sample.v1.EchoService/Echo`,
+      ]);
     expect(JSON.parse((await curl('{"message":"from curl"}')).stdout)).toMatchObject({ message: 'from curl' });
     const internal = JSON.parse((await curl('{"fail":"FAILURE_MODE_UNEXPECTED"}')).stdout) as Record<string, unknown>;
     expect(internal).toEqual({ code: 'internal', message: 'internal error' });
-    const notFound = JSON.parse((await curl('{"message":"m1","fail":"FAILURE_MODE_NOT_FOUND"}')).stdout) as { code: string; details: { type: string }[] };
+    const notFound = JSON.parse((await curl('{"message":"m1","fail":"FAILURE_MODE_NOT_FOUND"}')).stdout) as {
+      code: string;
+      details: { type: string }[];
+    };
     expect(notFound.code).toBe('not_found');
     expect(notFound.details[0]?.type).toBe('google.rpc.ResourceInfo');
   });
@@ -175,11 +214,7 @@ describe('runtime serving (real ports, real clients)', () => {
       expect(Number(res.deadlineMs)).toBeLessThanOrEqual(4000);
       const spans = exporter.getFinishedSpans();
       const names = spans.map((s) => `${s.instrumentationScope.name}:${s.name}`);
-      expect(names).toEqual(
-        expect.arrayContaining([
-          'sample-echo:nightglow.sample.v1.EchoService/Echo',
-        ]),
-      );
+      expect(names).toEqual(expect.arrayContaining(['sample-echo:nightglow.sample.v1.EchoService/Echo']));
       const traceIds = new Set(spans.map((s) => s.spanContext().traceId));
       expect(traceIds.size).toBe(1);
       expect([...traceIds][0]).toBe(res.traceId);

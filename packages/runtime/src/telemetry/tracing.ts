@@ -10,7 +10,12 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TraceIdRatioBasedSampler, ParentBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  TraceIdRatioBasedSampler,
+  ParentBasedSampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
@@ -48,8 +53,11 @@ const headerSetter: TextMapSetter<Headers> = { set: (h, key, value) => h.set(key
 const propagator = new W3CTraceContextPropagator();
 let contextManagerInstalled = false;
 
-/** Installs the async-hooks context manager once per process so active spans follow awaits. */
-function ensureContextManager(): void {
+/**
+ * Installs the async-hooks context manager once per process so the active span
+ * and the current call follow awaits. Idempotent; servers call it at start.
+ */
+export function ensureContextManager(): void {
   if (contextManagerInstalled) return;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   contextManagerInstalled = true;
@@ -61,7 +69,8 @@ export function createTracing(opts: TracingOptions): Tracing {
   const processors: SpanProcessor[] = [...(opts.spanProcessors ?? [])];
   if (opts.otlpEndpoint) processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: opts.otlpEndpoint })));
   const base = {
-    extract: (headers: Headers, parent: Context = context.active()) => propagator.extract(parent, headers, headerGetter),
+    extract: (headers: Headers, parent: Context = context.active()) =>
+      propagator.extract(parent, headers, headerGetter),
     inject: (ctx: Context, headers: Headers) => propagator.inject(ctx, headers, headerSetter),
   };
   if (processors.length === 0) {

@@ -23,8 +23,8 @@ export type ServiceProcess = {
 };
 
 /**
- * Spawns `node <mainJs>` with `env` (plus PATH, GRPC_PORT=0, HTTP_PORT=0,
- * LOG_LEVEL=info unless given) and resolves once it logs that it is serving.
+ * Spawns `node <mainJs>` with `env` (plus PATH, GRPC_PORT=0 and HTTP_PORT=0
+ * unless given, and always LOG_LEVEL=info) and resolves once it logs that it is serving.
  * Rejects with its stderr when it exits first or does not serve within `timeoutMs`.
  */
 export async function startServiceProcess(
@@ -35,7 +35,8 @@ export async function startServiceProcess(
   if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: build first with \`npx tsc -b\``);
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const child = spawn(process.execPath, [mainJs, ...(opts.args ?? [])], {
-    env: { PATH: process.env['PATH'] ?? '', GRPC_PORT: '0', HTTP_PORT: '0', LOG_LEVEL: 'info', ...env },
+    // LOG_LEVEL=info always: the "serving" line is how the ports are learned (requests log at debug).
+    env: { PATH: process.env['PATH'] ?? '', GRPC_PORT: '0', HTTP_PORT: '0', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -43,7 +44,10 @@ export async function startServiceProcess(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ports = await new Promise<{ grpc: number; http: number }>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${mainJs} did not serve within ${timeoutMs} ms:\n${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${mainJs} did not serve within ${timeoutMs} ms:\n${err}`)),
+      timeoutMs,
+    );
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /"grpc":"[^"]*:(\d+)","http":"[^"]*:(\d+)"/.exec(out);
@@ -104,17 +108,22 @@ export async function expectServingProcess(
   opts: ProcessOptions = {},
 ): Promise<void> {
   const p = await startServiceProcess(mainJs, env, opts);
+  let failure: unknown;
   try {
     if (p.grpcPort !== 0) {
       const out = await new Promise<string>((resolve) =>
-        execFile(grpcHealthProbe, ['-addr', `127.0.0.1:${p.grpcPort}`], (_e, stdout, stderr) => resolve(stdout + stderr)),
+        execFile(grpcHealthProbe, ['-addr', `127.0.0.1:${p.grpcPort}`], (_e, stdout, stderr) =>
+          resolve(stdout + stderr),
+        ),
       );
       if (!out.includes('status: SERVING')) throw new Error(`grpc_health_probe did not report SERVING: ${out}`);
     }
     const ready = await fetch(`http://127.0.0.1:${p.httpPort}/readyz`);
     if (ready.status !== 200) throw new Error(`/readyz answered ${ready.status}: ${await ready.text()}`);
-  } finally {
-    const code = await p.stop();
-    if (code !== 0) throw new Error(`${mainJs} exited with ${code} after SIGTERM:\n${p.stderr()}`);
+  } catch (e) {
+    failure = e;
   }
+  const code = await p.stop();
+  if (failure !== undefined) throw failure;
+  if (code !== 0) throw new Error(`${mainJs} exited with ${code} after SIGTERM:\n${p.stderr()}`);
 }
