@@ -13,13 +13,23 @@ describe('operator config', () => {
 
   it('reads flags', () => {
     const c = loadConfig({ BROKER_URL: 'http://broker:50051' }, [
-      '--metrics-bind-address=127.0.0.1:9090', '--leader-elect', '--namespace', 'browsers',
+      '--metrics-bind-address=127.0.0.1:9090',
+      '--leader-elect',
+      '--namespace',
+      'browsers',
     ]);
-    expect(c).toMatchObject({ metrics: { host: '127.0.0.1', port: 9090 }, leaderElect: true, namespace: 'browsers', brokerUrl: 'http://broker:50051' });
+    expect(c).toMatchObject({
+      metrics: { host: '127.0.0.1', port: 9090 },
+      leaderElect: true,
+      namespace: 'browsers',
+      brokerUrl: 'http://broker:50051',
+    });
   });
 
   it('names the bad flag or variable', () => {
-    expect(() => loadConfig({}, ['--metrics-bind-address', 'eighty'])).toThrow(/--metrics-bind-address: "eighty" is not \[host\]:port/);
+    expect(() => loadConfig({}, ['--metrics-bind-address', 'eighty'])).toThrow(
+      /--metrics-bind-address: "eighty" is not \[host\]:port/,
+    );
     expect(() => loadConfig({}, ['--leader-elekt'])).toThrow(ConfigError);
     expect(() => loadConfig({}, ['--leader-elekt'])).toThrow(/leader-elekt/);
     expect(() => loadConfig({ EXECUTOR_URL: 'executor:50052' }, [])).toThrow(/EXECUTOR_URL/);
