@@ -10,7 +10,9 @@ export { readEventBusConfig, readStateStoreConfig } from './config/infra-config.
 export type { EventBusConfig, StateStoreConfig } from './config/infra-config.js';
 export { createLogger, LOG_LEVELS } from './logging.js';
 export type { Logger, LogLevel } from './logging.js';
-export { createMetrics } from './telemetry/metrics.js';
+export { createMetrics, LATENCY_BUCKETS } from './telemetry/metrics.js';
+export { counterFamily, gaugeFamily, histogramFamily } from './telemetry/families.js';
+export type { CounterChild, Family, FamilyOptions, GaugeChild, HistogramChild } from './telemetry/families.js';
 export type { Metrics, RpcMetrics } from './telemetry/metrics.js';
 export { createTracing } from './telemetry/tracing.js';
 export type { Tracing, TracingOptions } from './telemetry/tracing.js';

@@ -8,7 +8,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from '@bufbuild/protobuf';
 import { ConnectError } from '@connectrpc/connect';
-import { createGrpcHandlerContext } from './grpc-context.js';
+import { createGrpcHandlerContext, type GrpcHandlerContext } from './grpc-context.js';
 import { encodeStatusDetails } from './status-details.js';
 import type { AnyServiceImpl } from './instrument.js';
 
@@ -33,12 +33,13 @@ function headersToMetadata(h: Headers, md = new grpc.Metadata()): grpc.Metadata 
 
 /**
  * Converts any thrown value into a grpc-js status object (ConnectErrors keep
- * code and details); response headers the handler set (x-request-id) travel
- * with it, since no header frame was sent.
+ * code and details); headers and trailers the handler set (x-request-id)
+ * travel with it.
  */
-function toStatus(e: unknown, headers: Headers | undefined): Partial<grpc.StatusObject> {
+function toStatus(e: unknown, ctx: GrpcHandlerContext): Partial<grpc.StatusObject> {
   const err = ConnectError.from(e);
-  const metadata = headersToMetadata(err.metadata, headers ? headersToMetadata(headers) : undefined);
+  const metadata = headersToMetadata(err.metadata);
+  for (const extra of [ctx.headersToSend(), ctx.trailersToSend()]) if (extra) headersToMetadata(extra, metadata);
   const details = encodeStatusDetails(err);
   if (details) metadata.set('grpc-status-details-bin', details);
   return { code: err.code as number as grpc.status, details: err.rawMessage, metadata };
@@ -60,7 +61,7 @@ function unaryHandler(
           const trailers = ctx.trailersToSend();
           callback(null, res, trailers && headersToMetadata(trailers));
         },
-        (e: unknown) => callback(toStatus(e, ctx.headersToSend()) as grpc.ServiceError),
+        (e: unknown) => callback(toStatus(e, ctx) as grpc.ServiceError),
       )
       .finally(() => ctx.complete());
   };
@@ -79,7 +80,8 @@ function streamHandler(
       for await (const msg of iterable) {
         if (call.cancelled) return;
         if (!headersSent) {
-          call.sendMetadata(headersToMetadata(ctx.headersToSend() ?? new Headers()));
+          const headers = ctx.headersToSend();
+          if (headers) call.sendMetadata(headersToMetadata(headers));
           headersSent = true;
         }
         if (!call.write(msg)) {
@@ -99,7 +101,7 @@ function streamHandler(
     };
     run()
       .catch((e: unknown) => {
-        if (!call.cancelled) call.emit('error', toStatus(e, ctx.headersToSend()));
+        if (!call.cancelled) call.emit('error', toStatus(e, ctx));
       })
       .finally(() => ctx.complete());
   };

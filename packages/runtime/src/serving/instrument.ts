@@ -12,6 +12,7 @@ import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect';
 import { SpanKind, SpanStatusCode, context as otelContext, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { CounterChild, GaugeChild, HistogramChild } from '../telemetry/families.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { toRpcError } from '../errors.js';
 import { callKey, withCall, type CallContext } from './call-context.js';
@@ -32,34 +33,32 @@ export type AnyServiceImpl = Record<string, AnyImpl>;
 
 type ActiveCall = { call: CallContext; otel: Context; end(e?: unknown): ConnectError | undefined };
 
-type Child<T> = { inc(): void } & T;
-
-/** Per-method metric children, cached so the hot path does no label hashing. */
+/** Per-method metric children, resolved once so the hot path does no label work. */
 type MethodMetrics = {
-  inFlight: { inc(): void; dec(): void };
-  duration(protocol: string): { observe(seconds: number): void };
-  handled(protocol: string, code: string): Child<object>;
-  streamMessages: Child<object>;
+  inFlight: GaugeChild;
+  duration(protocol: string): HistogramChild;
+  handled(protocol: string, code: string): CounterChild;
+  streamMessages: CounterChild;
 };
 
 function methodMetrics(metrics: Metrics, method: DescMethod): MethodMetrics {
   const svc = method.parent.typeName;
-  const durations = new Map<string, { observe(seconds: number): void }>();
-  const handled = new Map<string, Child<object>>();
+  const durations = new Map<string, HistogramChild>();
+  const handled = new Map<string, CounterChild>();
   return {
-    inFlight: metrics.rpc.inFlight.labels(svc, method.name),
+    inFlight: metrics.rpc.inFlight.child(svc, method.name),
     duration: (protocol) => {
       let child = durations.get(protocol);
-      if (!child) durations.set(protocol, (child = metrics.rpc.duration.labels(svc, method.name, protocol)));
+      if (!child) durations.set(protocol, (child = metrics.rpc.duration.child(svc, method.name, protocol)));
       return child;
     },
     handled: (protocol, code) => {
       const key = `${protocol} ${code}`;
       let child = handled.get(key);
-      if (!child) handled.set(key, (child = metrics.rpc.handled.labels(svc, method.name, code, protocol)));
+      if (!child) handled.set(key, (child = metrics.rpc.handled.child(svc, method.name, code, protocol)));
       return child;
     },
-    streamMessages: metrics.rpc.streamMessages.labels(svc, method.name),
+    streamMessages: metrics.rpc.streamMessages.child(svc, method.name),
   };
 }
 
@@ -99,7 +98,8 @@ function begin(info: MethodInfo, ctx: HandlerContext, deps: InstrumentDeps): Act
   const started = performance.now();
   const { mm, procedure } = info;
   const requestId = ctx.requestHeader.get('x-request-id') ?? randomUUID();
-  ctx.responseHeader.set('x-request-id', requestId);
+  // Native gRPC carries it in the trailers (sent with the status anyway: no extra header frame).
+  (ctx.protocolName === 'grpc' ? ctx.responseTrailer : ctx.responseHeader).set('x-request-id', requestId);
   const { span, otel } = startSpan(info, ctx, deps, requestId);
   const timeout = ctx.timeoutMs();
   let logger: Logger | undefined;
