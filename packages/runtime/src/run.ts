@@ -13,7 +13,7 @@ import { createMetrics, type Metrics } from './telemetry/metrics.js';
 import { createTracing, type Tracing } from './telemetry/tracing.js';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { DestinationStream } from 'pino';
-import { startServer, type RunningServer, type ServiceRegistration } from './serving/server.js';
+import { startServer, type RunningServer, type ServerOptions, type ServiceRegistration } from './serving/server.js';
 
 /** What a service's build step receives. */
 export type ServiceContext<C> = {
@@ -21,12 +21,16 @@ export type ServiceContext<C> = {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly tracing: Tracing;
+  /** The bound ports once the server listens (undefined during build), e.g. to build public URLs. */
+  readonly ports: () => { readonly grpcPort: number; readonly httpPort: number } | undefined;
 };
 
 /** What a service's build step returns. */
 export type BuiltService = {
   readonly services: readonly ServiceRegistration[];
   readonly readinessChecks?: readonly (() => Promise<string | undefined>)[];
+  /** WebSocket upgrades on the HTTP port (see ServerOptions.httpUpgrade). */
+  readonly httpUpgrade?: ServerOptions['httpUpgrade'];
   /** Serve native gRPC (default true). */
   readonly serveGrpc?: boolean;
   /** Called after the server stopped serving: close pools, flush producers, stop browsers. */
@@ -78,7 +82,8 @@ export async function startService<C extends { readonly server: ServerConfig }>(
     ...(def.version ? { serviceVersion: def.version } : {}),
     ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
   });
-  const built = await def.build({ config, logger, metrics, tracing });
+  let bound: { grpcPort: number; httpPort: number } | undefined;
+  const built = await def.build({ config, logger, metrics, tracing, ports: () => bound });
   const server = await startServer({
     config: config.server,
     services: built.services,
@@ -87,7 +92,9 @@ export async function startService<C extends { readonly server: ServerConfig }>(
     tracing,
     ...(built.readinessChecks ? { readinessChecks: built.readinessChecks } : {}),
     ...(built.serveGrpc === undefined ? {} : { serveGrpc: built.serveGrpc }),
+    ...(built.httpUpgrade ? { httpUpgrade: built.httpUpgrade } : {}),
   });
+  bound = { grpcPort: server.grpcPort, httpPort: server.httpPort };
   let stopping: Promise<boolean> | undefined;
   const stop = async (): Promise<boolean> => {
     const clean = await server.shutdown();

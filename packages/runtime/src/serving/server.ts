@@ -9,6 +9,7 @@
  * in-flight calls finish, and cuts whatever is left after `shutdownTimeoutMs`.
  */
 import type http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { DescService } from '@bufbuild/protobuf';
@@ -44,6 +45,12 @@ export type ServerOptions = {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly tracing: Tracing;
+  /**
+   * Handles HTTP upgrade requests (WebSocket) on the HTTP listener, e.g. the
+   * broker's CDP proxy. Without it, upgrades are refused. Open upgraded sockets
+   * are the handler's to close on drain.
+   */
+  readonly httpUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Bind the native gRPC listener (default true); the operator serves only HTTP. */
   readonly serveGrpc?: boolean;
   /** Extra readiness checks (e.g. database reachable); each returns a reason when not ready. */
@@ -125,6 +132,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
   });
 
+  if (opts.httpUpgrade) httpServer.on('upgrade', opts.httpUpgrade);
+  else httpServer.on('upgrade', (_req, socket: Duplex) => socket.end('HTTP/1.1 426 Upgrade Required\r\n\r\n'));
   const serveGrpc = opts.serveGrpc ?? true;
   const [grpcPort, httpPort] = await Promise.all([
     serveGrpc ? bindGrpc(grpcServer, config.host, config.grpcPort) : Promise.resolve(0),
