@@ -115,45 +115,20 @@ export function createEnvReader(env: Env): EnvReader {
   const ok = <T>(value: T): { ok: T } => ({ ok: value });
   const inRange = (n: number, min = -Infinity, max = Infinity): boolean => n >= min && n <= max;
   const range = (min?: number, max?: number): string => `${min ?? '-∞'}..${max ?? '∞'}`;
+  const numeric =
+    (valid: (n: number) => boolean, what: string, lim: { min?: number; max?: number }) =>
+    (v: string): Parsed<number> => {
+      const n = Number(v);
+      return valid(n) && inRange(n, lim.min, lim.max) ? ok(n) : bad(`is not ${what}`);
+    };
 
   return {
     string: (name, opt = {}) =>
       opt.required === false && opt.default === undefined ? (raw(name) ?? '') : read<string>(name, opt, ok, ''),
     optionalString: (name) => raw(name),
-    int: (name, opt) =>
-      read(
-        name,
-        opt,
-        (v) => {
-          const n = Number(v);
-          return Number.isInteger(n) && inRange(n, opt.min, opt.max)
-            ? ok(n)
-            : bad(`is not an integer in ${range(opt.min, opt.max)}`);
-        },
-        0,
-      ),
-    number: (name, opt) =>
-      read(
-        name,
-        opt,
-        (v) => {
-          const n = Number(v);
-          return Number.isFinite(n) && inRange(n, opt.min, opt.max)
-            ? ok(n)
-            : bad(`is not a number in ${range(opt.min, opt.max)}`);
-        },
-        0,
-      ),
-    port: (name, opt) =>
-      read(
-        name,
-        opt,
-        (v) => {
-          const n = Number(v);
-          return Number.isInteger(n) && inRange(n, 0, 65535) ? ok(n) : bad('is not a port (0-65535)');
-        },
-        0,
-      ),
+    int: (name, opt) => read(name, opt, numeric(Number.isInteger, `an integer in ${range(opt.min, opt.max)}`, opt), 0),
+    number: (name, opt) => read(name, opt, numeric(Number.isFinite, `a number in ${range(opt.min, opt.max)}`, opt), 0),
+    port: (name, opt) => read(name, opt, numeric(Number.isInteger, 'a port (0-65535)', { min: 0, max: 65535 }), 0),
     bool: (name, opt) =>
       read(
         name,
