@@ -82,8 +82,8 @@ export async function startService<C extends { readonly server: ServerConfig }>(
     ...(def.version ? { serviceVersion: def.version } : {}),
     ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
   });
-  let bound: { grpcPort: number; httpPort: number } | undefined;
-  const built = await def.build({ config, logger, metrics, tracing, ports: () => bound });
+  const bound: { ports?: { grpcPort: number; httpPort: number } } = {};
+  const built = await def.build({ config, logger, metrics, tracing, ports: () => bound.ports });
   const server = await startServer({
     config: config.server,
     services: built.services,
@@ -94,7 +94,7 @@ export async function startService<C extends { readonly server: ServerConfig }>(
     ...(built.serveGrpc === undefined ? {} : { serveGrpc: built.serveGrpc }),
     ...(built.httpUpgrade ? { httpUpgrade: built.httpUpgrade } : {}),
   });
-  bound = { grpcPort: server.grpcPort, httpPort: server.httpPort };
+  bound.ports = { grpcPort: server.grpcPort, httpPort: server.httpPort };
   let stopping: Promise<boolean> | undefined;
   const stop = async (): Promise<boolean> => {
     const clean = await server.shutdown();
