@@ -17,7 +17,8 @@ server.addService(
       responseStream: false,
       requestDeserialize: (b: Buffer) => fromBinary(EchoRequestSchema, b),
       requestSerialize: (m: EchoRequest) => Buffer.from(toBinary(EchoRequestSchema, m)),
-      responseSerialize: (m: unknown) => Buffer.from(toBinary(EchoResponseSchema, create(EchoResponseSchema, m as never))),
+      responseSerialize: (m: unknown) =>
+        Buffer.from(toBinary(EchoResponseSchema, create(EchoResponseSchema, m as never))),
       responseDeserialize: (b: Buffer) => fromBinary(EchoResponseSchema, b),
     },
   } as grpc.ServiceDefinition,

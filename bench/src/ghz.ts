@@ -5,7 +5,13 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** What one ghz run measured. */
-export type GhzResult = { readonly rps: number; readonly p50Ms: number; readonly p99Ms: number; readonly errors: number; readonly count: number };
+export type GhzResult = {
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  readonly count: number;
+};
 
 /** Options of {@link ghz}. */
 export type GhzOptions = {
@@ -28,7 +34,19 @@ type GhzJson = {
 
 /** Runs ghz once; latencies are converted from nanoseconds to milliseconds. */
 export async function ghz(o: GhzOptions): Promise<GhzResult> {
-  const args = ['--insecure', '--protoset', o.protoset, '--call', o.call, '-d', o.data, '-c', String(o.concurrency), '--format', 'json'];
+  const args = [
+    '--insecure',
+    '--protoset',
+    o.protoset,
+    '--call',
+    o.call,
+    '-d',
+    o.data,
+    '-c',
+    String(o.concurrency),
+    '--format',
+    'json',
+  ];
   args.push('-n', String(o.total), o.target);
   const { stdout } = await run(o.ghz, args, { maxBuffer: 64 * 1024 * 1024 });
   const j = JSON.parse(stdout) as GhzJson;

@@ -20,7 +20,9 @@ const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 async function startBare(): Promise<{ port: number; stop(): void }> {
-  const child = spawn(process.execPath, [join(repo, 'bench/dist/bare-echo-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(repo, 'bench/dist/bare-echo-server.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       const m = /port=(\d+)/.exec(d.toString());
@@ -39,7 +41,13 @@ export async function grpcServing(opts: { rounds?: number; calls?: number } = {}
   const ours = await startServiceProcess(join(repo, 'packages/runtime/dist/sample/main.js'), {});
   const bare = await startBare();
   const t = tools();
-  const base = { ghz: t.ghz, protoset, call: 'nightglow.sample.v1.EchoService.Echo', data: '{"message":"hello nightglow"}', concurrency: 50 };
+  const base = {
+    ghz: t.ghz,
+    protoset,
+    call: 'nightglow.sample.v1.EchoService.Echo',
+    data: '{"message":"hello nightglow"}',
+    concurrency: 50,
+  };
   const results: { ours: GhzResult[]; bare: GhzResult[] } = { ours: [], bare: [] };
   try {
     for (const port of [ours.grpcPort, bare.port]) await ghz({ ...base, target: `127.0.0.1:${port}`, total: 5000 });
@@ -55,8 +63,30 @@ export async function grpcServing(opts: { rounds?: number; calls?: number } = {}
   if (errors > 0) throw new Error(`ghz saw ${errors} failed calls`);
   const m = (xs: GhzResult[], f: (r: GhzResult) => number): number => median(xs.map(f));
   return report('grpc-serving', [
-    { metric: 'unary calls/s (ghz -c 50)', unit: 'calls/s', ours: m(results.ours, (r) => r.rps), baseline: m(results.bare, (r) => r.rps), target: '>= 0.8x bare grpc-js', higherIsBetter: true, targetRatio: 0.8 },
-    { metric: 'unary latency p50', unit: 'ms', ours: m(results.ours, (r) => r.p50Ms), baseline: m(results.bare, (r) => r.p50Ms), target: 'reported', higherIsBetter: false },
-    { metric: 'unary latency p99', unit: 'ms', ours: m(results.ours, (r) => r.p99Ms), baseline: m(results.bare, (r) => r.p99Ms), target: 'reported', higherIsBetter: false },
+    {
+      metric: 'unary calls/s (ghz -c 50)',
+      unit: 'calls/s',
+      ours: m(results.ours, (r) => r.rps),
+      baseline: m(results.bare, (r) => r.rps),
+      target: '>= 0.8x bare grpc-js',
+      higherIsBetter: true,
+      targetRatio: 0.8,
+    },
+    {
+      metric: 'unary latency p50',
+      unit: 'ms',
+      ours: m(results.ours, (r) => r.p50Ms),
+      baseline: m(results.bare, (r) => r.p50Ms),
+      target: 'reported',
+      higherIsBetter: false,
+    },
+    {
+      metric: 'unary latency p99',
+      unit: 'ms',
+      ours: m(results.ours, (r) => r.p99Ms),
+      baseline: m(results.bare, (r) => r.p99Ms),
+      target: 'reported',
+      higherIsBetter: false,
+    },
   ]);
 }

@@ -23,7 +23,10 @@ export type Figure = {
 
 function chromiumVersion(): string | null {
   try {
-    return execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('/usr/bin/chromium', ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
@@ -43,7 +46,15 @@ const round = (n: number): number => Math.round(n * 1000) / 1000;
 export function report(name: string, figures: readonly Figure[]): boolean {
   const rows = figures.map((f) => {
     const ratio = f.baseline ? round(f.ours / f.baseline) : null;
-    return { metric: f.metric, unit: f.unit, ours: round(f.ours), baseline: f.baseline === null ? null : round(f.baseline), ratio, target: f.target, met: met(f, ratio) };
+    return {
+      metric: f.metric,
+      unit: f.unit,
+      ours: round(f.ours),
+      baseline: f.baseline === null ? null : round(f.baseline),
+      ratio,
+      target: f.target,
+      met: met(f, ratio),
+    };
   });
   console.table(rows);
   const result = {

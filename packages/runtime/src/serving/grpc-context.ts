@@ -91,4 +91,3 @@ export function createGrpcHandlerContext(
     trailersToSend: () => nonEmpty(responseTrailer),
   };
 }
-

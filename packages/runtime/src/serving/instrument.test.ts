@@ -9,7 +9,11 @@ import { instrumentService, type AnyServiceImpl } from './instrument.js';
 
 function setup(impl: AnyServiceImpl, drain = new AbortController()) {
   const lines: string[] = [];
-  const logger = createLogger({ service: 't', level: 'debug', destination: { write: (l: string) => void lines.push(l) } });
+  const logger = createLogger({
+    service: 't',
+    level: 'debug',
+    destination: { write: (l: string) => void lines.push(l) },
+  });
   const metrics = createMetrics('t');
   const deps = { logger, metrics, tracing: createTracing({ serviceName: 't' }), drainSignal: drain.signal };
   const wrapped = instrumentService(EchoService, impl, deps);

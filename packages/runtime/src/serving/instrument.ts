@@ -75,7 +75,12 @@ function methodInfo(method: DescMethod, metrics: Metrics): MethodInfo {
   };
 }
 
-function startSpan(info: MethodInfo, ctx: HandlerContext, deps: InstrumentDeps, requestId: string): { span: Span | undefined; otel: Context } {
+function startSpan(
+  info: MethodInfo,
+  ctx: HandlerContext,
+  deps: InstrumentDeps,
+  requestId: string,
+): { span: Span | undefined; otel: Context } {
   const parent = deps.tracing.extract(ctx.requestHeader, otelContext.active());
   // Tracing off: no span, but an incoming trace context still flows to downstream calls.
   if (!deps.tracing.enabled) return { span: undefined, otel: parent };
@@ -132,7 +137,8 @@ function begin(info: MethodInfo, ctx: HandlerContext, deps: InstrumentDeps): Act
       mm.inFlight.dec();
       mm.duration(ctx.protocolName).observe((performance.now() - started) / 1000);
       mm.handled(ctx.protocolName, err ? Code[err.code] : 'OK').inc();
-      if (err && err.code !== Code.Internal) call.logger.debug({ code: Code[err.code] }, 'rpc failed: %s', err.rawMessage);
+      if (err && err.code !== Code.Internal)
+        call.logger.debug({ code: Code[err.code] }, 'rpc failed: %s', err.rawMessage);
       if (span) {
         span.setAttribute('rpc.grpc.status_code', err?.code ?? 0);
         if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: Code[err.code] });

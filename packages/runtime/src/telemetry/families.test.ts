@@ -8,7 +8,13 @@ describe('hot-path metric families', () => {
     registry.setDefaultLabels({ service: 'svc' });
     const calls = counterFamily({ name: 'x_calls_total', help: 'calls', labelNames: ['code'], registry });
     const open = gaugeFamily({ name: 'x_open', help: 'open', labelNames: ['pool'], registry });
-    const size = histogramFamily({ name: 'x_size_bytes', help: 'size', labelNames: ['kind'], buckets: [10, 100], registry });
+    const size = histogramFamily({
+      name: 'x_size_bytes',
+      help: 'size',
+      labelNames: ['kind'],
+      buckets: [10, 100],
+      registry,
+    });
     const ok = calls.child('OK');
     ok.inc();
     ok.inc(2);

@@ -64,9 +64,13 @@ function family<S, C>(
 
 /** A counter family. */
 export function counterFamily(opts: FamilyOptions): Family<CounterChild> {
-  return family(opts, 'counter', () => ({ v: 0 }), (s) => ({ inc: (by = 1) => void (s.v += by) }), (s) => [
-    { labels: s.labels, value: s.state.v },
-  ]);
+  return family(
+    opts,
+    'counter',
+    () => ({ v: 0 }),
+    (s) => ({ inc: (by = 1) => void (s.v += by) }),
+    (s) => [{ labels: s.labels, value: s.state.v }],
+  );
 }
 
 /** A gauge family. */
@@ -100,7 +104,11 @@ export function histogramFamily(opts: FamilyOptions & { readonly buckets: readon
       let cumulative = 0;
       const buckets = [...bounds, Infinity].map((le, i) => {
         cumulative += state.counts[i] ?? 0;
-        return { metricName: `${opts.name}_bucket`, labels: { ...labels, le: le === Infinity ? '+Inf' : le }, value: cumulative };
+        return {
+          metricName: `${opts.name}_bucket`,
+          labels: { ...labels, le: le === Infinity ? '+Inf' : le },
+          value: cumulative,
+        };
       });
       return [
         ...buckets,
