@@ -35,7 +35,7 @@ async function startBare(): Promise<{ port: number; stop(): void }> {
 
 /** Runs the benchmark; resolves whether the target was met. */
 export async function grpcServing(opts: { rounds?: number; calls?: number } = {}): Promise<boolean> {
-  const rounds = opts.rounds ?? 3;
+  const rounds = opts.rounds ?? 7;
   const protoset = join(mkdtempSync(join(tmpdir(), 'ng-bench-')), 'sample.binpb');
   await run('npx', ['buf', 'build', '-o', protoset, '--path', 'proto/nightglow/sample'], { cwd: repo });
   const ours = await startServiceProcess(join(repo, 'packages/runtime/dist/sample/main.js'), {});
@@ -52,8 +52,8 @@ export async function grpcServing(opts: { rounds?: number; calls?: number } = {}
   try {
     for (const port of [ours.grpcPort, bare.port]) await ghz({ ...base, target: `127.0.0.1:${port}`, total: 5000 });
     for (let i = 0; i < rounds; i++) {
-      results.bare.push(await ghz({ ...base, target: `127.0.0.1:${bare.port}`, total: opts.calls ?? 60_000 }));
-      results.ours.push(await ghz({ ...base, target: `127.0.0.1:${ours.grpcPort}`, total: opts.calls ?? 60_000 }));
+      results.bare.push(await ghz({ ...base, target: `127.0.0.1:${bare.port}`, total: opts.calls ?? 30_000 }));
+      results.ours.push(await ghz({ ...base, target: `127.0.0.1:${ours.grpcPort}`, total: opts.calls ?? 30_000 }));
     }
   } finally {
     bare.stop();

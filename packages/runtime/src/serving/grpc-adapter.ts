@@ -8,7 +8,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from '@bufbuild/protobuf';
 import { ConnectError } from '@connectrpc/connect';
-import { createGrpcHandlerContext, type GrpcHandlerContext } from './grpc-context.js';
+import { GrpcHandlerContext } from './grpc-context.js';
+import { callKey } from './call-context.js';
 import { encodeStatusDetails } from './status-details.js';
 import type { AnyServiceImpl } from './instrument.js';
 
@@ -33,13 +34,15 @@ function headersToMetadata(h: Headers, md = new grpc.Metadata()): grpc.Metadata 
 
 /**
  * Converts any thrown value into a grpc-js status object (ConnectErrors keep
- * code and details); headers and trailers the handler set (x-request-id)
- * travel with it.
+ * code and details); headers and trailers the handler set, and the call's
+ * x-request-id, travel with it.
  */
 function toStatus(e: unknown, ctx: GrpcHandlerContext): Partial<grpc.StatusObject> {
   const err = ConnectError.from(e);
   const metadata = headersToMetadata(err.metadata);
   for (const extra of [ctx.headersToSend(), ctx.trailersToSend()]) if (extra) headersToMetadata(extra, metadata);
+  const requestId = ctx.values.get(callKey)?.requestId;
+  if (requestId) metadata.set('x-request-id', requestId);
   const details = encodeStatusDetails(err);
   if (details) metadata.set('grpc-status-details-bin', details);
   return { code: err.code as number as grpc.status, details: err.rawMessage, metadata };
@@ -50,20 +53,19 @@ function unaryHandler(
   method: DescMethod,
   fn: AnyServiceImpl[string],
 ): grpc.handleUnaryCall<unknown, unknown> {
-  return (call, callback) => {
-    const ctx = createGrpcHandlerContext(service, method, call);
-    Promise.resolve()
-      .then(() => fn(call.request, ctx))
-      .then(
-        (res) => {
-          const headers = ctx.headersToSend();
-          if (headers) call.sendMetadata(headersToMetadata(headers));
-          const trailers = ctx.trailersToSend();
-          callback(null, res, trailers && headersToMetadata(trailers));
-        },
-        (e: unknown) => callback(toStatus(e, ctx) as grpc.ServiceError),
-      )
-      .finally(() => ctx.complete());
+  return async (call, callback) => {
+    const ctx = new GrpcHandlerContext(service, method, call);
+    try {
+      const res = await fn(call.request, ctx);
+      const headers = ctx.headersToSend();
+      if (headers) call.sendMetadata(headersToMetadata(headers));
+      const trailers = ctx.trailersToSend();
+      callback(null, res, trailers && headersToMetadata(trailers));
+    } catch (e) {
+      callback(toStatus(e, ctx) as grpc.ServiceError);
+    } finally {
+      ctx.complete();
+    }
   };
 }
 
@@ -73,7 +75,7 @@ function streamHandler(
   fn: AnyServiceImpl[string],
 ): grpc.handleServerStreamingCall<unknown, unknown> {
   return (call) => {
-    const ctx = createGrpcHandlerContext(service, method, call);
+    const ctx = new GrpcHandlerContext(service, method, call);
     const run = async (): Promise<void> => {
       const iterable = fn(call.request, ctx) as AsyncIterable<unknown>;
       let headersSent = false;

@@ -1,93 +1,108 @@
 /**
  * The HandlerContext of a native gRPC call. Built per call on the hot path, so
- * it is lazy: the AbortSignal (and its deadline timer) only exist once a
- * handler asks for `signal`, and request headers are converted from grpc-js
- * metadata on first read. Semantics match connect's context: the signal aborts
- * at the deadline (DEADLINE_EXCEEDED), on client cancel (CANCELED) and when
- * the call completes.
+ * it is a class (cheap to allocate, no per-call closures) and lazy: the
+ * AbortSignal, its deadline timer and the client-cancel listener only exist
+ * once a handler asks for `signal`, and request headers are converted from
+ * grpc-js metadata on first read. Semantics match connect's context: the
+ * signal aborts at the deadline (DEADLINE_EXCEEDED), on client cancel
+ * (CANCELED) and when the call completes.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { DescMethod, DescService } from '@bufbuild/protobuf';
-import { Code, ConnectError, createContextValues, type HandlerContext } from '@connectrpc/connect';
-
-/** A handler context that the adapter completes when the call ends. */
-export type GrpcHandlerContext = HandlerContext & {
-  /** Ends the call's signal (when one was created) and its deadline timer. */
-  complete(): void;
-  /** Response headers set by the handler, or undefined when it set none. */
-  headersToSend(): Headers | undefined;
-  /** Response trailers set by the handler, or undefined when it set none. */
-  trailersToSend(): Headers | undefined;
-};
+import { Code, ConnectError, createContextValues, type ContextValues, type HandlerContext } from '@connectrpc/connect';
+import { LiteHeaders } from './lite-headers.js';
 
 const COMPLETED = new ConnectError('the call completed', Code.Canceled);
 const CANCELLED = new ConnectError('call cancelled by the client', Code.Canceled);
 const DEADLINE = new ConnectError('the operation timed out', Code.DeadlineExceeded);
 
-function metadataToHeaders(md: grpc.Metadata): Headers {
-  const h = new Headers();
+type GrpcCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
+
+function metadataToHeaders(md: grpc.Metadata): LiteHeaders {
+  const h = new LiteHeaders();
   for (const [key, values] of Object.entries(md.getMap())) {
     h.append(key, typeof values === 'string' ? values : Buffer.from(values).toString('base64'));
   }
   return h;
 }
 
-function nonEmpty(h: Headers | undefined): Headers | undefined {
-  if (h) for (const _ of h.keys()) return h;
-  return undefined;
-}
+/** The lazy context of one grpc-js call; the adapter calls `complete()` when the call ends. */
+export class GrpcHandlerContext implements HandlerContext {
+  readonly protocolName = 'grpc';
+  readonly requestMethod = 'POST';
+  readonly values: ContextValues = createContextValues();
+  private readonly deadlineAt: number;
+  private controller: AbortController | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ended: ConnectError | undefined;
+  private reqHeaders: LiteHeaders | undefined;
+  private resHeaders: LiteHeaders | undefined;
+  private resTrailers: LiteHeaders | undefined;
 
-/** Creates the lazy context of one grpc-js call. */
-export function createGrpcHandlerContext(
-  service: DescService,
-  method: DescMethod,
-  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
-): GrpcHandlerContext {
-  const rawDeadline = call.getDeadline();
-  const deadlineAt = rawDeadline instanceof Date ? rawDeadline.getTime() : rawDeadline;
-  const hasDeadline = Number.isFinite(deadlineAt);
-  let controller: AbortController | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let ended: ConnectError | undefined;
-  let requestHeader: Headers | undefined;
-  let responseHeader: Headers | undefined;
-  let responseTrailer: Headers | undefined;
-  const end = (reason: ConnectError): void => {
-    if (ended) return;
-    ended = reason;
-    if (timer) clearTimeout(timer);
-    controller?.abort(reason);
-  };
-  call.once('cancelled', () => end(CANCELLED));
-  return {
-    service,
-    method,
-    protocolName: 'grpc',
-    requestMethod: 'POST',
-    url: `/${service.typeName}/${method.name}`,
-    values: createContextValues(),
-    timeoutMs: () => (hasDeadline ? deadlineAt - Date.now() : undefined),
-    get signal(): AbortSignal {
-      if (!controller) {
-        controller = new AbortController();
-        const left = deadlineAt - Date.now();
-        if (ended) controller.abort(ended);
-        else if (hasDeadline && left <= 0) end(DEADLINE);
-        else if (hasDeadline) timer = setTimeout(() => end(DEADLINE), left).unref();
+  constructor(
+    readonly service: DescService,
+    readonly method: DescMethod,
+    private readonly call: GrpcCall,
+  ) {
+    const d = call.getDeadline();
+    this.deadlineAt = d instanceof Date ? d.getTime() : d;
+  }
+
+  /** `/package.Service/Method`. */
+  get url(): string {
+    return `/${this.service.typeName}/${this.method.name}`;
+  }
+
+  timeoutMs(): number | undefined {
+    return Number.isFinite(this.deadlineAt) ? this.deadlineAt - Date.now() : undefined;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      const left = this.deadlineAt - Date.now();
+      if (this.ended) this.controller.abort(this.ended);
+      else if (this.call.cancelled) this.end(CANCELLED);
+      else {
+        this.call.once('cancelled', () => this.end(CANCELLED));
+        if (left <= 0) this.end(DEADLINE);
+        else if (Number.isFinite(left)) this.timer = setTimeout(() => this.end(DEADLINE), left).unref();
       }
-      return controller.signal;
-    },
-    get requestHeader(): Headers {
-      return (requestHeader ??= metadataToHeaders(call.metadata));
-    },
-    get responseHeader(): Headers {
-      return (responseHeader ??= new Headers());
-    },
-    get responseTrailer(): Headers {
-      return (responseTrailer ??= new Headers());
-    },
-    complete: () => end(COMPLETED),
-    headersToSend: () => nonEmpty(responseHeader),
-    trailersToSend: () => nonEmpty(responseTrailer),
-  };
+    }
+    return this.controller.signal;
+  }
+
+  get requestHeader(): Headers {
+    return (this.reqHeaders ??= metadataToHeaders(this.call.metadata));
+  }
+
+  get responseHeader(): Headers {
+    return (this.resHeaders ??= new LiteHeaders());
+  }
+
+  get responseTrailer(): Headers {
+    return (this.resTrailers ??= new LiteHeaders());
+  }
+
+  /** Ends the call's signal (when one was created) and its deadline timer. */
+  complete(): void {
+    this.end(COMPLETED);
+  }
+
+  /** Response headers set by the handler, or undefined when it set none. */
+  headersToSend(): Headers | undefined {
+    return this.resHeaders && !this.resHeaders.isEmpty() ? this.resHeaders : undefined;
+  }
+
+  /** Response trailers set by the handler, or undefined when it set none. */
+  trailersToSend(): Headers | undefined {
+    return this.resTrailers && !this.resTrailers.isEmpty() ? this.resTrailers : undefined;
+  }
+
+  private end(reason: ConnectError): void {
+    if (this.ended) return;
+    this.ended = reason;
+    if (this.timer) clearTimeout(this.timer);
+    this.controller?.abort(reason);
+  }
 }

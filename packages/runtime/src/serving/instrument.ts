@@ -31,8 +31,6 @@ type AnyImpl = (req: unknown, ctx: HandlerContext) => unknown;
 /** A (partial) implementation keyed by method local name. */
 export type AnyServiceImpl = Record<string, AnyImpl>;
 
-type ActiveCall = { call: CallContext; otel: Context; end(e?: unknown): ConnectError | undefined };
-
 /** Per-method metric children, resolved once so the hot path does no label work. */
 type MethodMetrics = {
   inFlight: GaugeChild;
@@ -99,60 +97,75 @@ function startSpan(
   return { span, otel: trace.setSpan(parent, span) };
 }
 
-function begin(info: MethodInfo, ctx: HandlerContext, deps: InstrumentDeps): ActiveCall {
-  const started = performance.now();
-  const { mm, procedure } = info;
-  const requestId = ctx.requestHeader.get('x-request-id') ?? randomUUID();
-  // Native gRPC carries it in the trailers (sent with the status anyway: no extra header frame).
-  (ctx.protocolName === 'grpc' ? ctx.responseTrailer : ctx.responseHeader).set('x-request-id', requestId);
-  const { span, otel } = startSpan(info, ctx, deps, requestId);
-  const timeout = ctx.timeoutMs();
-  let logger: Logger | undefined;
-  const call: CallContext = {
-    requestId,
-    procedure,
-    deadline: timeout === undefined ? undefined : Date.now() + timeout,
-    // Created on first use: most calls never log.
-    get logger(): Logger {
-      return (logger ??= deps.logger.child({
-        request_id: requestId,
-        rpc: procedure,
-        ...(span ? { trace_id: span.spanContext().traceId } : {}),
-      }));
-    },
-  };
-  ctx.values.set(callKey, call);
-  mm.inFlight.inc();
-  let ended = false;
-  return {
-    call,
-    otel: withCall(otel, call),
-    end(e?: unknown) {
-      if (ended) return e instanceof ConnectError ? e : undefined;
-      ended = true;
-      const err =
-        e === undefined
-          ? undefined
-          : toRpcError(e, (raw) => call.logger.error({ err: raw }, 'unexpected exception in handler'));
-      mm.inFlight.dec();
-      mm.duration(ctx.protocolName).observe((performance.now() - started) / 1000);
-      mm.handled(ctx.protocolName, err ? Code[err.code] : 'OK').inc();
-      if (err && err.code !== Code.Internal)
-        call.logger.debug({ code: Code[err.code] }, 'rpc failed: %s', err.rawMessage);
-      if (span) {
-        span.setAttribute('rpc.grpc.status_code', err?.code ?? 0);
-        if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: Code[err.code] });
-        span.end();
-      }
-      return err;
-    },
-  };
+/** The runtime's view of one call being served: its CallContext, span and completion. */
+class ActiveCall implements CallContext {
+  readonly requestId: string;
+  readonly deadline: number | undefined;
+  readonly otel: Context;
+  private readonly started = performance.now();
+  private readonly span: Span | undefined;
+  private log: Logger | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly info: MethodInfo,
+    private readonly ctx: HandlerContext,
+    private readonly deps: InstrumentDeps,
+  ) {
+    this.requestId = ctx.requestHeader.get('x-request-id') ?? randomUUID();
+    // Connect/gRPC-Web: a response header (free on HTTP/1.1). Native gRPC: in the
+    // error's trailers only (added by the gRPC adapter), to keep the hot success path lean.
+    if (ctx.protocolName !== 'grpc') ctx.responseHeader.set('x-request-id', this.requestId);
+    const { span, otel } = startSpan(info, ctx, deps, this.requestId);
+    this.span = span;
+    const timeout = ctx.timeoutMs();
+    this.deadline = timeout === undefined ? undefined : Date.now() + timeout;
+    ctx.values.set(callKey, this);
+    this.otel = withCall(otel, this);
+    info.mm.inFlight.inc();
+  }
+
+  get procedure(): string {
+    return this.info.procedure;
+  }
+
+  /** Created on first use: most calls never log. */
+  get logger(): Logger {
+    return (this.log ??= this.deps.logger.child({
+      request_id: this.requestId,
+      rpc: this.info.procedure,
+      ...(this.span ? { trace_id: this.span.spanContext().traceId } : {}),
+    }));
+  }
+
+  /** Records the outcome once; returns the error to send (undefined on success). */
+  end(e?: unknown): ConnectError | undefined {
+    if (this.ended) return e instanceof ConnectError ? e : undefined;
+    this.ended = true;
+    const { mm } = this.info;
+    const protocol = this.ctx.protocolName;
+    const err =
+      e === undefined
+        ? undefined
+        : toRpcError(e, (raw) => this.logger.error({ err: raw }, 'unexpected exception in handler'));
+    mm.inFlight.dec();
+    mm.duration(protocol).observe((performance.now() - this.started) / 1000);
+    mm.handled(protocol, err ? Code[err.code] : 'OK').inc();
+    if (err && err.code !== Code.Internal)
+      this.logger.debug({ code: Code[err.code] }, 'rpc failed: %s', err.rawMessage);
+    if (this.span) {
+      this.span.setAttribute('rpc.grpc.status_code', err?.code ?? 0);
+      if (err) this.span.setStatus({ code: SpanStatusCode.ERROR, message: Code[err.code] });
+      this.span.end();
+    }
+    return err;
+  }
 }
 
 function wrapUnary(method: DescMethod, fn: AnyImpl, deps: InstrumentDeps): AnyImpl {
   const info = methodInfo(method, deps.metrics);
   return async (req, ctx) => {
-    const active = begin(info, ctx, deps);
+    const active = new ActiveCall(info, ctx, deps);
     try {
       const res = await otelContext.with(active.otel, () => fn(req, ctx));
       active.end();
@@ -171,7 +184,7 @@ function wrapServerStream(method: DescMethod, fn: AnyImpl, deps: InstrumentDeps)
   const info = methodInfo(method, deps.metrics);
   const { mm } = info;
   return async function* (req: unknown, ctx: HandlerContext) {
-    const active = begin(info, ctx, deps);
+    const active = new ActiveCall(info, ctx, deps);
     if (deps.drainSignal.aborted) throw active.end(drained());
     const inner = otelContext.with(active.otel, () => fn(req, ctx) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     let onDrain: () => void = () => {};

@@ -110,6 +110,7 @@ describe('runtime serving (real ports, real clients)', () => {
         (e: unknown) => e,
       )) as grpc.ServiceError;
       expect(bad.code).toBe(Code.InvalidArgument);
+      expect(String(bad.metadata.get('x-request-id')[0])).toMatch(/^[0-9a-f-]{36}$/);
       const [statusBin] = bad.metadata.get('grpc-status-details-bin') as Buffer[];
       const status = fromBinary(StatusSchema, statusBin as Buffer);
       expect(status.details[0]?.typeUrl).toBe('type.googleapis.com/google.rpc.BadRequest');
