@@ -4,9 +4,11 @@
  * when a target was missed, 2 on an unknown name.
  */
 import { grpcServing } from './grpc-serving.js';
+import { recordStoreBench } from './record-store.js';
 
 const benchmarks: Record<string, () => Promise<boolean>> = {
   'grpc-serving': () => grpcServing(),
+  'record-store': () => recordStoreBench(),
 };
 
 const names = process.argv.slice(2);

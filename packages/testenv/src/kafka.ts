@@ -117,8 +117,9 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaServe
         brokerProperties({ port, controllerPort, dataDir: join(dir, 'data'), overrides: options.properties ?? {} }),
       );
       writeFileSync(log4jFile, LOG4J_PROPERTIES);
-      const clusterId = randomBytes(16).toString('base64url');
-      const formatArgs = [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile];
+      // base64url may start with '-', which the storage tool's argument parser reads as an option.
+      const clusterId = `A${randomBytes(16).toString('base64url').slice(1)}`;
+      const formatArgs = [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', propsFile];
       await run(paths.java, formatArgs, { cwd: dir }).catch((error: Error & { stdout?: string; stderr?: string }) => {
         throw new Error(`kafka storage format failed: ${error.stderr ?? ''}${error.stdout ?? ''}`, { cause: error });
       });

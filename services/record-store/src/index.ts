@@ -1,4 +1,20 @@
-/** @nightglow/record-store: the service definition and its config loader, for the all-in-one and tests. */
-export { loadConfig } from './config.js';
-export type { RecordStoreConfig } from './config.js';
-export { recordStoreService } from './service.js';
+/** @nightglow/record-store: the service definition, its config loader and the domain's ports, for the all-in-one and tests. */
+export { loadConfig, secret } from './config.js';
+export type { RecordStoreConfig, Secret } from './config.js';
+export { createRecordStoreService, recordStoreService } from './service.js';
+export type { RecordStoreOverrides } from './service.js';
+export { createRecordStore } from './record-store.js';
+export type { RecordStoreDomain, RecordStoreOptions, RecordStoreState } from './record-store.js';
+export type { NotifyListener, Queryable, QueryResult, RecordDb } from './db/port.js';
+export { createPgDb } from './db/pg-db.js';
+export type { PgDbOptions } from './db/pg-db.js';
+export { createPgliteDb } from './db/pglite-db.js';
+export type { PgliteDbOptions } from './db/pglite-db.js';
+export { migrate } from './db/migrate.js';
+export type { MigrateResult } from './db/migrate.js';
+export { MIGRATIONS } from './db/migrations.js';
+export type { Migration } from './db/migrations.js';
+export { RecordStoreError } from './errors.js';
+export type { FieldProblem, RecordStoreErrorCode } from './errors.js';
+export { createRecordMetrics, noMetrics } from './metrics.js';
+export type { RecordMetrics } from './metrics.js';
