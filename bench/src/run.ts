@@ -5,10 +5,12 @@
  */
 import { grpcServing } from './grpc-serving.js';
 import { recordStoreBench } from './record-store.js';
+import { sidecarBench } from './sidecar.js';
 
 const benchmarks: Record<string, () => Promise<boolean>> = {
   'grpc-serving': () => grpcServing(),
   'record-store': () => recordStoreBench(),
+  sidecar: () => sidecarBench(),
 };
 
 const names = process.argv.slice(2);

@@ -1,0 +1,203 @@
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { createMemoryBus, silentLogger } from '@nightglow/bus';
+import { flush } from '@nightglow/cdp/testing';
+import { ActionPhase, InstrumentStatus, type Measurement } from '@nightglow/contracts/instrumentation/v1';
+import { createManualClock } from '@nightglow/runtime';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DETECTION_SETTLE_MS } from './instruments/sampler.js';
+import { createInstrumentationHandlers } from './rpc/handlers.js';
+import { createSidecar, type Sidecar } from './sidecar.js';
+import { emitPageLoad, fakeChromium } from './testing/fake-page.js';
+import { recordingBus } from './testing/recording-bus.js';
+
+const handlerCtx = {} as never;
+
+async function setup(file?: string) {
+  const fake = fakeChromium();
+  const bus = recordingBus(createMemoryBus());
+  const clock = createManualClock(1_700_000_000_000);
+  const sidecar = createSidecar({
+    bus,
+    connect: fake.connect,
+    clock,
+    blueprints: { origin: 'test', load: () => Promise.resolve(file) },
+    logger: silentLogger,
+    sidecarId: 'sc-1',
+    pool: 'pool-a',
+    random: () => 0.5,
+  });
+  await sidecar.start();
+  await sidecar.browser.ready();
+  const rpc = createInstrumentationHandlers(sidecar, clock);
+  const settle = async (): Promise<void> => {
+    await flush();
+    await sidecar.sampler.idle();
+    await sidecar.publisher.settle();
+  };
+  return { fake, bus, clock, sidecar, rpc, settle };
+}
+
+const values = (ms: readonly Measurement[], metric: string): number[] =>
+  ms.filter((m) => m.metric === metric).map((m) => m.value);
+
+let running: Sidecar | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+});
+
+describe('sidecar on a fake browser: pages, phases, intervals', () => {
+  it('measures a page load and attributes it to the session and running action', async () => {
+    const t = await setup();
+    running = t.sidecar;
+    await t.rpc.attachSession(
+      { sessionId: 'sess-1', browserContextId: 'C1', pool: 'pool-b', taskId: 'task-1', labels: { team: 'a' } } as never,
+      handlerCtx,
+    );
+    await t.rpc.markPhase(
+      {
+        sessionId: 'sess-1',
+        taskId: 'task-1',
+        actionId: 'task-1/0',
+        phase: ActionPhase.START,
+        time: timestampFromMs(1000),
+      } as never,
+      handlerCtx,
+    );
+    emitPageLoad(t.fake.browser);
+    await t.settle();
+    t.clock.advance(DETECTION_SETTLE_MS); // detection checks wait for the page to stay put
+    await t.settle();
+    const ms = t.bus.of('measurements').map((e) => e.payload.value as Measurement);
+    expect(values(ms, 'ttfb')).toEqual([250]);
+    expect(values(ms, 'fcp')).toEqual([400]);
+    expect(values(ms, 'load')).toEqual([900]);
+    expect(values(ms, 'dom_content_loaded')).toEqual([700]);
+    expect(values(ms, 'requests')).toEqual([2]);
+    expect(values(ms, 'failed_requests')).toEqual([1]);
+    expect(values(ms, 'bytes')).toEqual([5100]);
+    expect(values(ms, 'connections')).toEqual([2]);
+    expect(values(ms, 'url_transitions')).toEqual([1]);
+    expect(values(ms, 'lcp').at(-1)).toBeCloseTo(600, 3);
+    expect(values(ms, 'cls').at(-1)).toBeCloseTo(0.2, 6);
+    const ttfb = t.bus
+      .of('measurements')
+      .find((e) => e.type === 'measurement.recorded' && (e.payload.value as Measurement).metric === 'ttfb');
+    expect(ttfb).toMatchObject({ sessionId: 'sess-1', taskId: 'task-1', actionId: 'task-1/0', pool: 'pool-b' });
+    expect(ttfb?.payload.value).toMatchObject({ targetId: 'T1', url: 'http://127.0.0.1/page', labels: { team: 'a' } });
+    // detections through the isolated world: every signal published, with the verdict
+    const detections = t.bus
+      .of('detections')
+      .map((e) => e.payload.value as { signal: number; detected: boolean; observed: string });
+    expect(detections.map((d) => [d.signal, d.detected]).sort()).toEqual([
+      [1, true],
+      [2, true],
+      [3, true],
+      [4, true],
+      [5, true],
+    ]);
+    // alerts: the 404 crossed failed_requests warn, the CLS of 0.2 crossed warn, webdriver/headless/permissions warned
+    const alerts = t.bus.of('alerts').map((e) => e.type + ':' + (e.payload.value as { instrument: string }).instrument);
+    expect(alerts).toContain('alert.firing:network.failed_requests');
+    expect(alerts).toContain('alert.firing:timing.cls');
+    // zero footprint: domains enabled, Runtime never
+    const methods = t.fake.browser.log();
+    expect(methods).toContain('PerformanceTimeline.enable@S1');
+    expect(
+      methods.filter(
+        (m) => m.startsWith('Runtime.') && !m.startsWith('Runtime.evaluate') && !m.startsWith('Runtime.runIf'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('publishes action duration, behaviour and an error snapshot at action END', async () => {
+    const t = await setup();
+    running = t.sidecar;
+    await t.rpc.attachSession(
+      { sessionId: 'sess-1', browserContextId: 'C1', pool: '', taskId: '', labels: {} } as never,
+      handlerCtx,
+    );
+    emitPageLoad(t.fake.browser);
+    await t.settle();
+    t.bus.sent.length = 0;
+    await t.rpc.markPhase(
+      {
+        sessionId: 'sess-1',
+        taskId: 'tk',
+        actionId: 'tk/3',
+        actionIndex: 3,
+        phase: ActionPhase.START,
+        time: timestampFromMs(10_000),
+      } as never,
+      handlerCtx,
+    );
+    await t.rpc.markPhase(
+      {
+        sessionId: 'sess-1',
+        taskId: 'tk',
+        actionId: 'tk/3',
+        actionIndex: 3,
+        actionName: 'submit',
+        phase: ActionPhase.END,
+        ok: false,
+        error: 'selector not found',
+        behavior: {
+          mousePathLengthPx: 812.5,
+          mouseMoveCount: 40,
+          keystrokeCount: 10,
+          typingIntervalMeanMs: 120,
+          typingIntervalStddevMs: 30,
+        },
+        time: timestampFromMs(12_345),
+      } as never,
+      handlerCtx,
+    );
+    await t.settle();
+    const ms = t.bus.of('measurements').map((e) => e.payload.value as Measurement);
+    expect(values(ms, 'action_duration')).toEqual([2345]);
+    expect(values(ms, 'mouse_path_length')).toEqual([812.5]);
+    expect(values(ms, 'typing_cadence')).toEqual([120]);
+    expect(ms.every((m) => m.actionId === 'tk/3' && m.pool === 'pool-a')).toBe(true);
+    const [snap] = t.bus.of('actions');
+    expect(snap?.type).toBe('action.error_snapshot');
+    expect(snap?.actionId).toBe('tk/3');
+    expect(snap?.payload.value).toMatchObject({
+      page: { url: 'http://127.0.0.1/page', title: 'Broken page' },
+      errorMessage: 'selector not found',
+      actionIndex: 3,
+    });
+    const s = snap?.payload.case === 'errorSnapshot' ? snap.payload.value : undefined;
+    expect(s?.recentFailedRequests.map((f) => f.statusCode)).toEqual([404]);
+    expect(Buffer.from(s?.screenshot?.data ?? []).toString()).toBe('png-bytes');
+  });
+
+  it('samples interval instruments, and a disabled one stops at once', async () => {
+    const t = await setup();
+    running = t.sidecar;
+    t.clock.advance(5000);
+    await t.settle();
+    expect(
+      values(
+        t.bus.of('measurements').map((e) => e.payload.value as Measurement),
+        'dom_nodes',
+      ),
+    ).toEqual([1234]);
+    await t.rpc.setInstrumentEnabled({ name: 'state.dom_nodes', enabled: false } as never, handlerCtx);
+    t.bus.sent.length = 0;
+    t.clock.advance(20_000);
+    await t.settle();
+    expect(
+      values(
+        t.bus.of('measurements').map((e) => e.payload.value as Measurement),
+        'dom_nodes',
+      ),
+    ).toEqual([]);
+    expect(
+      values(
+        t.bus.of('measurements').map((e) => e.payload.value as Measurement),
+        'js_heap_used',
+      ),
+    ).toEqual([5e6, 5e6, 5e6, 5e6]);
+    expect(t.sidecar.registry.get('state.dom_nodes').status).toBe(InstrumentStatus.DISABLED);
+  });
+});
