@@ -3,11 +3,15 @@
  * named), each printing a table and writing bench/results/NAME.json. Exits 1
  * when a target was missed, 2 on an unknown name.
  */
+import { brokerBench } from './broker.js';
+import { executorBench } from './executor.js';
 import { grpcServing } from './grpc-serving.js';
 import { recordStoreBench } from './record-store.js';
 import { sidecarBench } from './sidecar.js';
 
 const benchmarks: Record<string, () => Promise<boolean>> = {
+  broker: () => brokerBench(),
+  executor: () => executorBench(),
   'grpc-serving': () => grpcServing(),
   'record-store': () => recordStoreBench(),
   sidecar: () => sidecarBench(),

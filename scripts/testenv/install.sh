@@ -10,7 +10,7 @@
 #     kube-apiserver-<v>/kube-apiserver   built from the Go module proxy
 #     etcd-<v>/etcd                       built from the Go module proxy
 #     kafka-<v>/lib/*.jar                 Maven Central (kafka_2.13 + slf4j-reload4j)
-#     go-bin/{grpcurl,ghz,grpc_health_probe}   `go install`
+#     go-bin/{grpcurl,ghz,grpc_health_probe,helm}   `go install`
 #     py-grpc-venv/                       grpcio, grpcio-tools, grpcio-reflection
 #     go/{mod,build}  m2/  logs/          module, build and Maven caches; build logs
 #
@@ -188,6 +188,8 @@ check_probe() { gotool_ok grpc_health_probe github.com/grpc-ecosystem/grpc-healt
 install_probe() {
   gotool_install grpc_health_probe "github.com/grpc-ecosystem/grpc-health-probe@$GRPC_HEALTH_PROBE_VERSION" grpc-health-probe
 }
+check_helm() { gotool_ok helm helm.sh/helm/v3 "$HELM_VERSION"; }
+install_helm() { gotool_install helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" helm; }
 
 # --- Kafka jars: a packaging-pom project and dependency:copy-dependencies ------------
 check_kafka() { [[ -f "$KAFKA_DIR/lib/kafka_$KAFKA_SCALA_VERSION-$KAFKA_VERSION.jar" ]]; }
@@ -235,6 +237,7 @@ echo "nightglow testenv: cache $CACHE"
   component grpcurl "$GRPCURL_VERSION" check_grpcurl install_grpcurl
   component ghz "$GHZ_VERSION" check_ghz install_ghz
   component grpc_health_probe "$GRPC_HEALTH_PROBE_VERSION" check_probe install_probe
+  component helm "$HELM_VERSION" check_helm install_helm
 ) &
 go_jobs=$!
 (

@@ -21,6 +21,8 @@ export interface TestenvPaths {
   readonly grpcurl: string;
   readonly ghz: string;
   readonly grpcHealthProbe: string;
+  /** helm v3 (`HELM_VERSION`), `go install`ed into `<cache>/go-bin`. */
+  readonly helm: string;
   /** The venv python that has grpcio, grpcio-tools and grpcio-reflection. */
   readonly python: string;
   /** Debian's Chromium launcher (`$NIGHTGLOW_CHROMIUM` overrides). */
@@ -77,6 +79,7 @@ export function testenvPaths(env: NodeJS.ProcessEnv = process.env): TestenvPaths
     grpcurl: join(goBin, 'grpcurl'),
     ghz: join(goBin, 'ghz'),
     grpcHealthProbe: join(goBin, 'grpc_health_probe'),
+    helm: join(goBin, 'helm'),
     python: join(cacheDir, 'py-grpc-venv', 'bin', 'python'),
     chromium: env['NIGHTGLOW_CHROMIUM'] ?? '/usr/bin/chromium',
     redisServer: '/usr/bin/redis-server',

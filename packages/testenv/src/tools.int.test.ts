@@ -20,11 +20,14 @@ async function output(file: string, args: string[]): Promise<{ code: number; tex
 describe('gRPC tools installed by install.sh', () => {
   const { tools } = useTestEnv();
 
-  it('grpcurl, ghz and grpc_health_probe are the pinned Go builds and run', async () => {
-    const versions = await run('go', ['version', '-m', tools.grpcurl, tools.ghz, tools.grpcHealthProbe]);
+  it('grpcurl, ghz, grpc_health_probe and helm are the pinned Go builds and run', async () => {
+    const versions = await run('go', ['version', '-m', tools.grpcurl, tools.ghz, tools.grpcHealthProbe, tools.helm]);
     expect(versions.stdout).toMatch(/\tmod\tgithub\.com\/fullstorydev\/grpcurl\tv1\.9\.4\b/);
     expect(versions.stdout).toMatch(/\tmod\tgithub\.com\/bojand\/ghz\tv0\.93\.0\b/);
     expect(versions.stdout).toMatch(/\tmod\tgithub\.com\/grpc-ecosystem\/grpc-health-probe\tv0\.4\.61\b/);
+    expect(versions.stdout).toMatch(/\tmod\thelm\.sh\/helm\/v3\tv3\.22\.0\b/);
+    // A `go install` build reports only major.minor (no ldflags): the exact version is the module's, above.
+    expect((await output(tools.helm, ['version', '--short'])).text).toMatch(/^v3\.22\b/);
     expect((await output(tools.grpcurl, ['-version'])).text).toMatch(/grpcurl/);
     expect((await output(tools.ghz, ['--version'])).code).toBe(0);
     // No server on port 1: the probe must run and report it cannot connect (exit 2).

@@ -7,6 +7,8 @@ export interface TestTools {
   /** ghz, the gRPC load generator. */
   readonly ghz: string;
   readonly grpcHealthProbe: string;
+  /** helm v3 (the chart tests: lint, template, install against the test apiserver). */
+  readonly helm: string;
   /** A python with grpcio, grpcio-tools and grpcio-reflection importable. */
   readonly python: string;
   /** Debian's Chromium launcher, for tests that launch their own browser. */
@@ -23,6 +25,7 @@ export function tools(env: NodeJS.ProcessEnv = process.env): TestTools {
     grpcurl: requireFile('grpcurl', paths.grpcurl),
     ghz: requireFile('ghz', paths.ghz),
     grpcHealthProbe: requireFile('grpc_health_probe', paths.grpcHealthProbe),
+    helm: requireFile('helm', paths.helm),
     python: requireFile('python (py-grpc-venv)', paths.python),
     chromium: requireFile('chromium', paths.chromium),
   };

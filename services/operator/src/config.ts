@@ -9,13 +9,25 @@
  * | `--health-probe-bind-address` | `:8081` | `/healthz` + `/readyz` listener |
  * | `--leader-elect` | false | hold a coordination.k8s.io Lease before reconciling |
  * | `--namespace` | (all) | watch only this namespace |
+ * | `--leader-elect-lease-duration` | `15s` | a standby takes over this long after the leader's last renewal |
+ * | `--leader-elect-renew-deadline` | `10s` | a leader that could not renew for this long steps down |
+ * | `--leader-elect-retry-period` | `2s` | how often candidates and the leader try the Lease |
+ * | `--leader-election-id` | `nightglow-operator` | name of the Lease |
+ * | `--leader-election-namespace` | `POD_NAMESPACE`, else `--namespace`, else `default` | namespace of the Lease |
+ * | `--max-concurrent-reconciles` | `2` | workers per controller |
+ * | `--sync-period` | `10m` | every object is reconciled again at least this often |
+ * | `--install-crds` | false | apply the CRDs at start (all-in-one, tests); Helm installs them otherwise |
+ * | `POD_NAME` | hostname | leader identity prefix |
  * | `BROKER_URL` | `http://127.0.0.1:50051` | session broker gRPC URL |
  * | `EXECUTOR_URL` | `http://127.0.0.1:50052` | task executor gRPC URL |
  * | `RECORD_STORE_URL` | `http://127.0.0.1:50054` | record store gRPC URL |
  * | `KUBECONFIG` | in-cluster | kubeconfig file for out-of-cluster runs |
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, createEnvReader, readServerConfig, type Env, type ServerConfig } from '@nightglow/runtime';
+import { durationMs } from './duration.js';
 
 /** A `[host]:port` listener address. */
 export type BindAddress = { readonly host: string; readonly port: number };
@@ -31,6 +43,18 @@ export type OperatorConfig = {
   readonly executorUrl: string;
   readonly recordStoreUrl: string;
   readonly kubeconfig: string | undefined;
+  readonly leaderElection: {
+    readonly leaseDurationMs: number;
+    readonly renewDeadlineMs: number;
+    readonly retryPeriodMs: number;
+    readonly name: string;
+    readonly namespace: string;
+    /** `<POD_NAME or hostname>_<random>`: unique per process. */
+    readonly identity: string;
+  };
+  readonly workers: number;
+  readonly syncPeriodMs: number;
+  readonly installCrds: boolean;
 };
 
 /** Parses `:8080`, `0.0.0.0:8080` or `[::1]:8080`; undefined when malformed. */
@@ -50,6 +74,14 @@ function parseFlags(argv: readonly string[]): { values: Record<string, string | 
         'health-probe-bind-address': { type: 'string', default: ':8081' },
         'leader-elect': { type: 'boolean', default: false },
         namespace: { type: 'string' },
+        'leader-elect-lease-duration': { type: 'string', default: '15s' },
+        'leader-elect-renew-deadline': { type: 'string', default: '10s' },
+        'leader-elect-retry-period': { type: 'string', default: '2s' },
+        'leader-election-id': { type: 'string', default: 'nightglow-operator' },
+        'leader-election-namespace': { type: 'string' },
+        'max-concurrent-reconciles': { type: 'string', default: '2' },
+        'sync-period': { type: 'string', default: '10m' },
+        'install-crds': { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -73,16 +105,57 @@ export function loadConfig(env: Env, argv: readonly string[] = []): OperatorConf
   const healthProbe = bind('health-probe-bind-address');
   const url = (name: string, fallback: string): string => r.optionalUrl(name, ['http:', 'https:']) ?? fallback;
   const server = readServerConfig(r, { grpcPort: 0, httpPort: metrics.port });
+  const span = (flag: string): number => {
+    const text = String(values[flag]);
+    const ms = durationMs(text);
+    if (ms === undefined || ms <= 0)
+      r.reject(`--${flag}`, `${JSON.stringify(text)} is not a positive duration (e.g. 15s)`);
+    return ms ?? 1;
+  };
+  const lease = {
+    leaseDurationMs: span('leader-elect-lease-duration'),
+    renewDeadlineMs: span('leader-elect-renew-deadline'),
+    retryPeriodMs: span('leader-elect-retry-period'),
+  };
+  if (lease.renewDeadlineMs >= lease.leaseDurationMs) {
+    r.reject('--leader-elect-renew-deadline', 'must be shorter than --leader-elect-lease-duration');
+  }
+  if (lease.retryPeriodMs >= lease.renewDeadlineMs) {
+    r.reject('--leader-elect-retry-period', 'must be shorter than --leader-elect-renew-deadline');
+  }
+  const workers = Number(values['max-concurrent-reconciles']);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    r.reject(
+      '--max-concurrent-reconciles',
+      `${JSON.stringify(values['max-concurrent-reconciles'])} is not an integer 1..64`,
+    );
+  }
+  const namespace = typeof values['namespace'] === 'string' ? values['namespace'] : undefined;
+  const podNamespace = r.optionalString('POD_NAMESPACE');
+  const podName = r.optionalString('POD_NAME');
   const config: OperatorConfig = {
     server: { ...server, host: metrics.host, httpPort: metrics.port },
     metrics,
     healthProbe,
     leaderElect: values['leader-elect'] === true,
-    namespace: typeof values['namespace'] === 'string' ? values['namespace'] : undefined,
+    namespace,
     brokerUrl: url('BROKER_URL', 'http://127.0.0.1:50051'),
     executorUrl: url('EXECUTOR_URL', 'http://127.0.0.1:50052'),
     recordStoreUrl: url('RECORD_STORE_URL', 'http://127.0.0.1:50054'),
     kubeconfig: r.optionalString('KUBECONFIG'),
+    leaderElection: {
+      ...lease,
+      name: String(values['leader-election-id']),
+      namespace:
+        (typeof values['leader-election-namespace'] === 'string' ? values['leader-election-namespace'] : undefined) ??
+        podNamespace ??
+        namespace ??
+        'default',
+      identity: `${podName ?? hostname()}_${randomBytes(4).toString('hex')}`,
+    },
+    workers,
+    syncPeriodMs: span('sync-period'),
+    installCrds: values['install-crds'] === true,
   };
   r.done();
   return config;

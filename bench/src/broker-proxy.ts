@@ -1,0 +1,106 @@
+/**
+ * The proxy's cost on the same Chromium: `Runtime.evaluate` round trips over a
+ * raw CDP client through the broker's proxy vs straight to the browser (blocks
+ * interleaved so drift hits both), screenshots per second with puppeteer
+ * through the proxy vs direct (rounds interleaved), and the broker's resident
+ * memory with 50 open sessions, each with a puppeteer client connected.
+ */
+import { connectBrowser, type CdpConnection, type CdpSession } from '@nightglow/cdp';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { pool, timed, type BrokerBench } from './broker-setup.js';
+
+async function attachPage(c: CdpConnection, url: string, contextId?: string): Promise<CdpSession> {
+  let targetId = (await c.send('Target.getTargets')).targetInfos.find(
+    (t) => t.type === 'page' && t.url === url,
+  )?.targetId;
+  if (contextId !== undefined)
+    targetId = (await c.send('Target.createTarget', { url, browserContextId: contextId })).targetId;
+  if (targetId === undefined) throw new Error('no page to attach to');
+  const { sessionId } = await c.send('Target.attachToTarget', { targetId, flatten: true });
+  return c.session(sessionId);
+}
+
+/** Round-trip times (ms) of `Runtime.evaluate('1+1')`, `calls` each way. */
+export async function evaluateRoundTrips(b: BrokerBench, calls: number) {
+  const { session, token } = await b.client.createSession({ pool: 'shared', options: { startUrl: b.url } });
+  const viaProxy = await connectBrowser(`${session?.cdpEndpoint}?token=${token}`);
+  const direct = await connectBrowser(b.chrome.wsEndpoint);
+  const { browserContextId } = await direct.send('Target.createBrowserContext', {});
+  const sessions = {
+    ours: await attachPage(viaProxy, b.url),
+    baseline: await attachPage(direct, b.url, browserContextId),
+  };
+  const out = { ours: [] as number[], baseline: [] as number[] };
+  const run = async (s: CdpSession, into: number[] | undefined, n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) {
+      const ms = await timed(() => s.send('Runtime.evaluate', { expression: '1+1', returnByValue: true }));
+      into?.push(ms);
+    }
+  };
+  await run(sessions.ours, undefined, 200);
+  await run(sessions.baseline, undefined, 200);
+  const block = 200;
+  for (let done = 0; done < calls; done += block) {
+    await run(sessions.ours, out.ours, block);
+    await run(sessions.baseline, out.baseline, block);
+  }
+  await direct.send('Target.disposeBrowserContext', { browserContextId });
+  await Promise.all([viaProxy.close(), direct.close()]);
+  await b.client.deleteSession({ sessionId: session?.id ?? '' });
+  return out;
+}
+
+async function shotsPerSecond(page: Page, seconds: number): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  while (performance.now() < end) {
+    await page.screenshot({ type: 'png' });
+    n++;
+  }
+  return n / seconds;
+}
+
+/** Screenshots per second through the proxy and direct, `rounds` interleaved rounds of `seconds` each. */
+export async function screenshotThroughput(b: BrokerBench, rounds: number, seconds: number) {
+  const { session, token } = await b.client.createSession({ pool: 'shared', options: { startUrl: b.url } });
+  const proxied = await puppeteer.connect({
+    browserWSEndpoint: `${session?.cdpEndpoint}?token=${token}`,
+    defaultViewport: null,
+  });
+  const direct = await puppeteer.connect({ browserWSEndpoint: b.chrome.wsEndpoint, defaultViewport: null });
+  const context = await direct.createBrowserContext();
+  const pages = { ours: (await proxied.pages())[0], baseline: await context.newPage() };
+  if (pages.ours === undefined) throw new Error('no session page');
+  await pages.baseline.goto(b.url);
+  for (const p of [pages.ours, pages.baseline]) await p.setViewport({ width: 1280, height: 720 });
+  const out = { ours: [] as number[], baseline: [] as number[] };
+  await shotsPerSecond(pages.ours, 1);
+  await shotsPerSecond(pages.baseline, 1);
+  for (let i = 0; i < rounds; i++) {
+    out.ours.push(await shotsPerSecond(pages.ours, seconds));
+    out.baseline.push(await shotsPerSecond(pages.baseline, seconds));
+  }
+  await context.close();
+  await Promise.all([proxied.disconnect(), direct.disconnect()]);
+  await b.client.deleteSession({ sessionId: session?.id ?? '' });
+  return out;
+}
+
+/** Broker RSS (bytes) with `n` READY sessions, each with a puppeteer client connected through the proxy. */
+export async function rssWithOpenSessions(b: BrokerBench, n: number): Promise<{ idle: number; open: number }> {
+  const idle = b.rss();
+  const held = await pool(n, 8, async () => {
+    const { session, token } = await b.client.createSession({ pool: 'shared', options: { startUrl: b.url } });
+    const browser: Browser = await puppeteer.connect({
+      browserWSEndpoint: `${session?.cdpEndpoint}?token=${token}`,
+      defaultViewport: null,
+    });
+    await browser.pages();
+    return { id: session?.id ?? '', browser };
+  });
+  await new Promise((r) => setTimeout(r, 3_000));
+  const open = b.rss();
+  for (const h of held) await h.browser.disconnect();
+  await Promise.all(held.map((h) => b.client.deleteSession({ sessionId: h.id })));
+  return { idle, open };
+}

@@ -1,0 +1,148 @@
+/**
+ * Two broker processes (the compiled main) sharing one real Redis: a session
+ * created through A is read, watched, proxied (B forwards to A, which holds the
+ * browser), touched, screencast and deleted through B; TTL reaping runs once,
+ * on the lease holder. Build first: `npx tsc -b services/session-broker`.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { durationFromMs } from '@bufbuild/protobuf/wkt';
+import type { Client } from '@connectrpc/connect';
+import {
+  CloseReason,
+  SessionBroker,
+  SessionEventType,
+  SessionState,
+  type WatchSessionsResponse,
+} from '@nightglow/contracts/broker/v1';
+import { createServiceClient, createTracing } from '@nightglow/runtime';
+import { startServiceProcess, type ServiceProcess } from '@nightglow/runtime/testing';
+import { useTestEnv } from '@nightglow/testenv';
+import puppeteer from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, expectNoChromiumUnder, startFixtureServer, type FixtureServer } from './test-support/fixtures.js';
+
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const tracing = createTracing({ serviceName: 'replica-test', sampleRatio: 0 });
+type Replica = { proc: ServiceProcess; client: Client<typeof SessionBroker>; dataDir: string; http: string };
+let a: Replica;
+let b: Replica;
+let web: FixtureServer;
+
+async function replica(prefix: string): Promise<Replica> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ngb-test-'));
+  const proc = await startServiceProcess(main, {
+    BIND_HOST: '127.0.0.1',
+    STATE_STORE: 'redis',
+    REDIS_URL: useTestEnv().redis.url,
+    REDIS_KEY_PREFIX: prefix,
+    LOCAL_DATA_DIR: dataDir,
+    REAP_INTERVAL: '200ms',
+    SHUTDOWN_TIMEOUT: '5s',
+    POOLS: JSON.stringify({ pools: [{ name: 'default', maxSessions: 3, local: { prewarm: 0 } }] }),
+  });
+  const client = createServiceClient(SessionBroker, { baseUrl: `http://127.0.0.1:${proc.grpcPort}`, tracing });
+  return { proc, client, dataDir, http: `127.0.0.1:${proc.httpPort}` };
+}
+
+async function metric(r: Replica, pattern: RegExp): Promise<number> {
+  const text = await (await fetch(`http://${r.http}/metrics`)).text();
+  return Number(pattern.exec(text)?.[1] ?? 0);
+}
+
+beforeAll(async () => {
+  web = await startFixtureServer();
+  const prefix = `test:${randomUUID()}:`;
+  [a, b] = await Promise.all([replica(prefix), replica(prefix)]);
+});
+
+afterAll(async () => {
+  for (const r of [a, b]) {
+    if (r === undefined) continue;
+    expect(await r.proc.stop()).toBe(0);
+    await expectNoChromiumUnder(r.dataDir);
+    rmSync(r.dataDir, { recursive: true, force: true });
+  }
+  await web?.close();
+});
+
+describe('two replicas sharing Redis', () => {
+  it('serves a session created through A entirely through B', async () => {
+    const { session, token } = await a.client.createSession({ options: { startUrl: `${web.origin}/one` } });
+    const id = session?.id ?? '';
+    expect(session?.cdpEndpoint).toBe(`ws://${a.http}/cdp/${id}`);
+    expect((await b.client.getSession({ sessionId: id })).session?.state).toBe(SessionState.READY);
+
+    const events: WatchSessionsResponse[] = [];
+    const abort = new AbortController();
+    const watching = (async () => {
+      for await (const m of b.client.watchSessions({ sessionId: id, sendInitialState: true }, { signal: abort.signal }))
+        events.push(m);
+    })().catch(() => undefined);
+
+    const browser = await puppeteer.connect({
+      browserWSEndpoint: `ws://${b.http}/cdp/${id}?token=${token}`,
+      defaultViewport: null,
+    });
+    const [page] = await browser.pages();
+    expect(await page?.evaluate('document.title')).toBe('one');
+
+    const frames: bigint[] = [];
+    const stop = new AbortController();
+    await (async () => {
+      for await (const f of b.client.streamScreencast({ sessionId: id, maxFps: 5 }, { signal: stop.signal })) {
+        frames.push(f.sequence);
+        if (f.data[0] === 0xff) stop.abort();
+      }
+    })().catch(() => undefined);
+    expect(frames[0]).toBe(1n);
+
+    const before = (await a.client.getSession({ sessionId: id })).session?.expireTime?.seconds ?? 0n;
+    await b.client.touchSession({ sessionId: id, extendBy: durationFromMs(60_000) });
+    expect((await a.client.getSession({ sessionId: id })).session?.expireTime?.seconds).toBe(before + 60n);
+
+    const cut = new Promise((r) => browser.once('disconnected', r));
+    await b.client.deleteSession({ sessionId: id, reason: 'through B' });
+    await eventually('CLOSED via B', async () =>
+      (await b.client.getSession({ sessionId: id })).session?.state === SessionState.CLOSED ? true : undefined,
+    );
+    await cut;
+    await eventually('watch saw CLOSED', () =>
+      events.some((e) => e.event?.session?.state === SessionState.CLOSED) ? true : undefined,
+    );
+    abort.abort();
+    await watching;
+    expect(events.map((e) => SessionEventType[e.event?.type ?? 0])).toEqual([
+      'SNAPSHOT',
+      'SYNCED',
+      'EXTENDED',
+      'STATE_CHANGED',
+      'STATE_CHANGED',
+    ]);
+    expect(events.slice(3).map((e) => SessionState[e.event?.session?.state ?? 0])).toEqual(['CLOSING', 'CLOSED']);
+    const pool = (await a.client.getPool({ pool: 'default' })).pool;
+    expect(pool?.inUse).toBe(0); // A, the owner, disposed of the context and freed the seat
+  });
+
+  it('reaps an expired session exactly once, on the lease holder', async () => {
+    // Long enough to turn READY even on a loaded machine (B launches its first browser here).
+    const s = (await b.client.createSession({ options: { ttl: durationFromMs(8_000) } })).session;
+    expect(s?.state).toBe(SessionState.READY);
+    const closed = await eventually(
+      'TTL close',
+      async () => {
+        const r = (await a.client.getSession({ sessionId: s?.id ?? '' })).session;
+        return r?.state === SessionState.CLOSED ? r : undefined;
+      },
+      30_000,
+    );
+    expect(closed.closeReason).toBe(CloseReason.TTL_EXPIRED);
+    const reaped = /^nightglow_broker_reaped_total\{[^}]*outcome="TTL_EXPIRED"[^}]*\} (\d+)/m;
+    const leader = /^nightglow_broker_reaper_leader\{[^}]*\} (\d+)/m;
+    expect((await metric(a, reaped)) + (await metric(b, reaped))).toBe(1);
+    expect([await metric(a, leader), await metric(b, leader)].sort()).toEqual([0, 1]);
+  });
+});
