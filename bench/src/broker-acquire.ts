@@ -54,7 +54,10 @@ async function baseline(b: BrokerBench): Promise<number> {
   return ms;
 }
 
-/** CONTEXT (on the baseline's Chromium) and baseline, interleaved, sequential then at `concurrency`. */
+/**
+ * CONTEXT (on the baseline's Chromium) and baseline, interleaved so load drift hits both:
+ * one by one, then in alternating batches of `concurrency` acquisitions at once.
+ */
 export async function contextAcquire(b: BrokerBench, n: number, concurrency: number) {
   for (let i = 0; i < 3; i++) await Promise.all([ours(b, 'shared', Isolation.CONTEXT), baseline(b)]); // warm-up
   const seq = { ours: [] as Latencies, baseline: [] as Latencies };
@@ -62,10 +65,12 @@ export async function contextAcquire(b: BrokerBench, n: number, concurrency: num
     seq.ours.push(await ours(b, 'shared', Isolation.CONTEXT));
     seq.baseline.push(await baseline(b));
   }
-  const conc = {
-    ours: await pool(n, concurrency, () => ours(b, 'shared', Isolation.CONTEXT)),
-    baseline: await pool(n, concurrency, () => baseline(b)),
-  };
+  const conc = { ours: [] as Latencies, baseline: [] as Latencies };
+  for (let done = 0; done < n; done += concurrency) {
+    const batch = Math.min(concurrency, n - done);
+    conc.ours.push(...(await pool(batch, batch, () => ours(b, 'shared', Isolation.CONTEXT))));
+    conc.baseline.push(...(await pool(batch, batch, () => baseline(b))));
+  }
   return { seq, conc };
 }
 

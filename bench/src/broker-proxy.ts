@@ -87,8 +87,7 @@ export async function screenshotThroughput(b: BrokerBench, rounds: number, secon
 }
 
 /** Broker RSS (bytes) with `n` READY sessions, each with a puppeteer client connected through the proxy. */
-export async function rssWithOpenSessions(b: BrokerBench, n: number): Promise<{ idle: number; open: number }> {
-  const idle = b.rss();
+export async function rssWithOpenSessions(b: BrokerBench, n: number): Promise<{ open: number }> {
   const held = await pool(n, 8, async () => {
     const { session, token } = await b.client.createSession({ pool: 'shared', options: { startUrl: b.url } });
     const browser: Browser = await puppeteer.connect({
@@ -102,5 +101,5 @@ export async function rssWithOpenSessions(b: BrokerBench, n: number): Promise<{ 
   const open = b.rss();
   for (const h of held) await h.browser.disconnect();
   await Promise.all(held.map((h) => b.client.deleteSession({ sessionId: h.id })));
-  return { idle, open };
+  return { open };
 }

@@ -23,8 +23,10 @@ export type BrokerBench = {
   readonly chrome: ChromiumBrowser;
   /** A local page that finished loading is the acquire target. */
   readonly url: string;
-  /** Resident memory of the broker process, bytes. */
+  /** Resident memory of the broker process, bytes (`VmRSS`). */
   rss(): number;
+  /** Peak resident memory of the broker process so far, bytes (`VmHWM`). */
+  peakRss(): number;
   stop(): Promise<void>;
 };
 
@@ -87,10 +89,10 @@ export async function startBrokerBench(opts: { prewarm: number }): Promise<Broke
     baseUrl: `http://127.0.0.1:${proc.grpcPort}`,
     tracing: createTracing({ serviceName: 'bench', sampleRatio: 0 }),
   });
-  const rss = (): number => {
+  const status = (field: string): number => {
     const line = readFileSync(`/proc/${proc.child.pid}/status`, 'utf8')
       .split('\n')
-      .find((l) => l.startsWith('VmRSS:'));
+      .find((l) => l.startsWith(`${field}:`));
     return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
   };
   return {
@@ -98,7 +100,8 @@ export async function startBrokerBench(opts: { prewarm: number }): Promise<Broke
     proc,
     chrome,
     url,
-    rss,
+    rss: () => status('VmRSS'),
+    peakRss: () => status('VmHWM'),
     async stop() {
       await proc.stop();
       await chrome.stop();

@@ -28,6 +28,8 @@ let bystanderPid = 0;
 let liveOwner: ChildProcess | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'ngb-test-'));
 
+const alive = (pid: number) => listProcesses().some((p) => p.pid === pid && p.cmdline !== '');
+
 /** Starts a Chromium whose profile claims to belong to broker `owner` (pid-starttime). */
 function chromiumOwnedBy(owner: string): number {
   const userDataDir = join(dataDir, `ngb-${owner}`, 'default', 'local-1-aaaaaa');
@@ -59,13 +61,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (bystanderPid > 0) process.kill(-bystanderPid, 'SIGKILL');
-  liveOwner?.kill('SIGKILL');
-  await h?.stop();
-  await web?.close();
+  try {
+    if (bystanderPid > 0 && alive(bystanderPid)) process.kill(-bystanderPid, 'SIGKILL');
+    liveOwner?.kill('SIGKILL');
+  } finally {
+    await h?.stop();
+    await web?.close();
+  }
 });
-
-const alive = (pid: number) => listProcesses().some((p) => p.pid === pid && p.cmdline !== '');
 
 describe('orphans', () => {
   it('reaps Chromium left by a dead broker at start and leaves live brokers’ browsers alone', async () => {

@@ -42,7 +42,9 @@ async function openBackend(config: BrokerConfig, clock: Clock, logger: Logger): 
 }
 
 async function openBus(config: BrokerConfig, logger: Logger): Promise<EventBus> {
-  if (config.bus.kind === 'memory') return createMemoryBus({ topicPrefix: config.bus.topicPrefix });
+  // Nothing consumes a standalone broker's in-process bus: keep little history for late subscribers.
+  if (config.bus.kind === 'memory')
+    return createMemoryBus({ topicPrefix: config.bus.topicPrefix, retainMessages: 1_000 });
   const bus = createKafkaBus({
     brokers: config.bus.brokers,
     clientId: config.bus.clientId,

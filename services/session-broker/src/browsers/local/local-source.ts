@@ -6,7 +6,7 @@
  * is killed.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserEndpoint, BrowserSource, LaunchOptions, SourceListener } from '../source.js';
 import { launchLocalChromium, type LaunchedChromium } from './launcher.js';
@@ -107,6 +107,11 @@ export function createLocalSource(opts: LocalSourceOptions): BrowserSource {
       await Promise.allSettled([...launching]); // a launch in flight ends killed (see launch)
       await Promise.all([...running.keys()].map(release));
       rmSync(poolDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+      try {
+        rmdirSync(opts.marker.dir); // the instance folder, once no pool of this broker uses it
+      } catch {
+        // another pool of this broker still has its folder there
+      }
     },
   };
 }
