@@ -1,31 +1,22 @@
 /**
  * Clients for calling other Nightglow services (or any gRPC/Connect server).
- * Every call carries the W3C trace context of the active span (inside a client
- * span), the `x-request-id` of the call being served, and what is left of its
- * deadline, so a chain of services honours the first caller's deadline.
+ * Every call runs inside a client span whose W3C context is sent along. Pass
+ * `callOptions(ctx)` from a handler and the call also carries that served
+ * call's trace, `x-request-id`, remaining deadline and cancellation, so a chain
+ * of services honours the first caller's deadline.
  */
 import type { DescService } from '@bufbuild/protobuf';
 import { createClient, type Client, type Interceptor, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
 import type { Tracing } from './telemetry/tracing.js';
-import { currentCall } from './serving/call-context.js';
+import { callKey } from './serving/call-context.js';
 
-/** Sets `x-request-id` and the remaining deadline of the call being served, when there is one. */
+/** Sets `x-request-id` from the served call passed in `callOptions(ctx)`, when there is one. */
 export function callPropagationInterceptor(): Interceptor {
   return (next) => async (req) => {
-    const call = currentCall();
-    if (call) {
-      if (!req.header.has('x-request-id')) req.header.set('x-request-id', call.requestId);
-      if (call.deadline !== undefined) {
-        const left = Math.max(1, call.deadline - Date.now());
-        if (req.header.has('content-type') && String(req.header.get('content-type')).startsWith('application/grpc')) {
-          if (!req.header.has('grpc-timeout')) req.header.set('grpc-timeout', `${left}m`);
-        } else if (!req.header.has('connect-timeout-ms')) {
-          req.header.set('connect-timeout-ms', String(left));
-        }
-      }
-    }
+    const call = req.contextValues.get(callKey);
+    if (call && !req.header.has('x-request-id')) req.header.set('x-request-id', call.requestId);
     return next(req);
   };
 }
@@ -38,12 +29,13 @@ function endWith(span: Span, e?: unknown): void {
 /** Starts a client span per call and injects its W3C context into the request headers. */
 export function tracingInterceptor(tracing: Tracing): Interceptor {
   return (next) => async (req) => {
+    const parent = req.contextValues.get(callKey)?.otel ?? context.active();
     const span = tracing.tracer.startSpan(
       `${req.service.typeName}/${req.method.name}`,
       { kind: SpanKind.CLIENT, attributes: { 'rpc.service': req.service.typeName, 'rpc.method': req.method.name } },
-      context.active(),
+      parent,
     );
-    tracing.inject(trace.setSpan(context.active(), span), req.header);
+    tracing.inject(trace.setSpan(parent, span), req.header);
     try {
       const res = await next(req);
       if (!res.stream) {

@@ -18,7 +18,7 @@ export { createTracing } from './telemetry/tracing.js';
 export type { Tracing, TracingOptions } from './telemetry/tracing.js';
 export { INTERNAL_MESSAGE, invalidArgument, notFound, resourceExhausted, toRpcError, withReason } from './errors.js';
 export type { FieldViolation, RpcMappable } from './errors.js';
-export { callKey, currentCall } from './serving/call-context.js';
+export { callKey, callOptions } from './serving/call-context.js';
 export type { CallContext } from './serving/call-context.js';
 export { registration, startServer } from './serving/server.js';
 export type { RunningServer, ServerOptions, ServerState, ServiceRegistration } from './serving/server.js';

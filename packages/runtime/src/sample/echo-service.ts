@@ -8,7 +8,7 @@ import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { durationMs } from '@bufbuild/protobuf/wkt';
 import { type EchoService, FailureMode } from '@nightglow/contracts/sample/v1';
 import { invalidArgument, notFound } from '../errors.js';
-import { callKey } from '../serving/call-context.js';
+import { callKey, callOptions, type CallContext } from '../serving/call-context.js';
 import { systemClock, type Clock } from '../clock.js';
 
 /** Options of {@link createEchoService}. */
@@ -18,8 +18,8 @@ export type EchoServiceOptions = {
   readonly clock?: Clock;
 };
 
-function traceIdOfActiveSpan(): string {
-  const sc = trace.getActiveSpan()?.spanContext();
+function traceIdOf(call: CallContext | undefined): string {
+  const sc = call && trace.getSpan(call.otel)?.spanContext();
   return sc && isSpanContextValid(sc) ? sc.traceId : '';
 }
 
@@ -39,11 +39,11 @@ export function createEchoService(opts: EchoServiceOptions = {}): ServiceImpl<ty
         case FailureMode.UNSPECIFIED:
           break;
       }
-      if (opts.forward) return opts.forward.echo({ message: req.message, payload: req.payload });
+      if (opts.forward) return opts.forward.echo({ message: req.message, payload: req.payload }, callOptions(ctx));
       return {
         message: req.message,
         payload: req.payload,
-        traceId: traceIdOfActiveSpan(),
+        traceId: traceIdOf(ctx.values.get(callKey)),
         requestId: ctx.values.get(callKey)?.requestId ?? '',
         deadlineMs: BigInt(ctx.timeoutMs() ?? 0),
       };

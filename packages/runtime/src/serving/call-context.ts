@@ -1,11 +1,16 @@
 /**
- * The context of the RPC being served: request id, deadline and logger. It is
- * available to handlers through `ctx.values.get(callKey)` (or
- * {@link currentCall} anywhere below the handler), and outgoing clients read it
- * to propagate the deadline and request id to the next service.
+ * The context of the RPC being served: request id, deadline, logger and trace
+ * context. Handlers read it with `ctx.values.get(callKey)`. Propagation to the
+ * next service is explicit, Go-style: pass {@link callOptions}(ctx) to an
+ * outgoing call and the runtime's client interceptors forward the request id,
+ * the remaining deadline, cancellation and the W3C trace context. Explicit
+ * beats implicit here twice over: background work started by a call (a task
+ * run after SubmitTask returned) never inherits that call's deadline by
+ * accident, and the hot path needs no AsyncLocalStorage (whose async hooks
+ * cost ~20% of unary throughput on Node 20).
  */
-import { createContextKey } from '@connectrpc/connect';
-import { context as otelContext, createContextKey as createOtelKey, type Context } from '@opentelemetry/api';
+import { createContextKey, type CallOptions, type HandlerContext } from '@connectrpc/connect';
+import type { Context } from '@opentelemetry/api';
 import type { Logger } from '../logging.js';
 
 /** What the runtime knows about the call being served. */
@@ -18,22 +23,25 @@ export type CallContext = {
   readonly deadline: number | undefined;
   /** Logger carrying request_id, rpc and trace_id. */
   readonly logger: Logger;
+  /** The OpenTelemetry context of the call: the server span, or the caller's trace context when not recording. */
+  readonly otel: Context;
 };
-
-// The call rides in the OpenTelemetry context (one AsyncLocalStorage for both, not two).
-const OTEL_CALL_KEY = createOtelKey('nightglow.call');
 
 /** Handler-context key under which the runtime stores the {@link CallContext}. */
 export const callKey = createContextKey<CallContext | undefined>(undefined, {
   description: 'nightglow call context',
 });
 
-/** The call being served by the current async flow, if any. */
-export function currentCall(): CallContext | undefined {
-  return otelContext.active().getValue(OTEL_CALL_KEY) as CallContext | undefined;
-}
-
-/** The OpenTelemetry context `parent` with `call` as its current call; run code in it with `context.with`. */
-export function withCall(parent: Context, call: CallContext): Context {
-  return parent.setValue(OTEL_CALL_KEY, call);
+/**
+ * Call options that carry the served call into an outgoing one made with a
+ * runtime client: its request id and trace context (via `contextValues`), what
+ * is left of its deadline, and its cancellation.
+ */
+export function callOptions(ctx: HandlerContext): CallOptions {
+  const left = ctx.timeoutMs();
+  return {
+    contextValues: ctx.values,
+    signal: ctx.signal,
+    ...(left === undefined ? {} : { timeoutMs: Math.max(1, left) }),
+  };
 }

@@ -53,19 +53,28 @@ function unaryHandler(
   method: DescMethod,
   fn: AnyServiceImpl[string],
 ): grpc.handleUnaryCall<unknown, unknown> {
-  return async (call, callback) => {
+  // A promise chain, not async/await: fewer promises per call (see instrument.ts).
+  return (call, callback) => {
     const ctx = new GrpcHandlerContext(service, method, call);
-    try {
-      const res = await fn(call.request, ctx);
+    const ok = (res: unknown): void => {
+      ctx.complete();
       const headers = ctx.headersToSend();
       if (headers) call.sendMetadata(headersToMetadata(headers));
       const trailers = ctx.trailersToSend();
       callback(null, res, trailers && headersToMetadata(trailers));
-    } catch (e) {
-      callback(toStatus(e, ctx) as grpc.ServiceError);
-    } finally {
+    };
+    const fail = (e: unknown): void => {
       ctx.complete();
+      callback(toStatus(e, ctx) as grpc.ServiceError);
+    };
+    let pending: unknown;
+    try {
+      pending = fn(call.request, ctx);
+    } catch (e) {
+      fail(e);
+      return;
     }
+    Promise.resolve(pending).then(ok, fail);
   };
 }
 

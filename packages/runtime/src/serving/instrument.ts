@@ -15,7 +15,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { CounterChild, GaugeChild, HistogramChild } from '../telemetry/families.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { toRpcError } from '../errors.js';
-import { callKey, withCall, type CallContext } from './call-context.js';
+import { callKey, type CallContext } from './call-context.js';
 
 /** What the wrapper needs from the server. */
 export type InstrumentDeps = {
@@ -121,7 +121,7 @@ class ActiveCall implements CallContext {
     const timeout = ctx.timeoutMs();
     this.deadline = timeout === undefined ? undefined : Date.now() + timeout;
     ctx.values.set(callKey, this);
-    this.otel = withCall(otel, this);
+    this.otel = otel;
     info.mm.inFlight.inc();
   }
 
@@ -162,17 +162,42 @@ class ActiveCall implements CallContext {
   }
 }
 
+/**
+ * Runs handler code with the call's span active (for nested instrumentation)
+ * when tracing records; otherwise directly: no AsyncLocalStorage on the hot
+ * path. Propagation to other services never depends on it (see callOptions).
+ */
+function runInSpan<T>(active: ActiveCall, deps: InstrumentDeps, fn: () => T): T {
+  return deps.tracing.enabled ? otelContext.with(active.otel, fn) : fn();
+}
+
+// Unary wrappers chain promises instead of using async/await: every promise
+// costs an async-hooks callback once AsyncLocalStorage is active, and each
+// `await` adds throwaway promises on the hottest path.
 function wrapUnary(method: DescMethod, fn: AnyImpl, deps: InstrumentDeps): AnyImpl {
   const info = methodInfo(method, deps.metrics);
-  return async (req, ctx) => {
-    const active = new ActiveCall(info, ctx, deps);
+  return (req, ctx) => {
+    let active: ActiveCall;
     try {
-      const res = await otelContext.with(active.otel, () => fn(req, ctx));
-      active.end();
-      return res;
+      active = new ActiveCall(info, ctx, deps);
     } catch (e) {
-      throw active.end(e);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
+    let result: unknown;
+    try {
+      result = runInSpan(active, deps, () => fn(req, ctx));
+    } catch (e) {
+      return Promise.reject(active.end(e));
+    }
+    return Promise.resolve(result).then(
+      (res) => {
+        active.end();
+        return res;
+      },
+      (e: unknown) => {
+        throw active.end(e);
+      },
+    );
   };
 }
 
@@ -186,7 +211,7 @@ function wrapServerStream(method: DescMethod, fn: AnyImpl, deps: InstrumentDeps)
   return async function* (req: unknown, ctx: HandlerContext) {
     const active = new ActiveCall(info, ctx, deps);
     if (deps.drainSignal.aborted) throw active.end(drained());
-    const inner = otelContext.with(active.otel, () => fn(req, ctx) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    const inner = runInSpan(active, deps, () => fn(req, ctx) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     let onDrain: () => void = () => {};
     const draining = new Promise<'drain'>((resolve) => {
       onDrain = () => resolve('drain');
@@ -194,7 +219,7 @@ function wrapServerStream(method: DescMethod, fn: AnyImpl, deps: InstrumentDeps)
     });
     try {
       for (;;) {
-        const next = otelContext.with(active.otel, () => inner.next());
+        const next = runInSpan(active, deps, () => inner.next());
         const r = await Promise.race([next, draining]);
         if (r === 'drain') throw drained();
         if (r.done) break;
