@@ -5,6 +5,8 @@
  * through the proxy vs direct (rounds interleaved), and the broker's resident
  * memory with 50 open sessions, each with a puppeteer client connected.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { connectBrowser, type CdpConnection, type CdpSession } from '@nightglow/cdp';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { pool, timed, type BrokerBench } from './broker-setup.js';
@@ -20,17 +22,39 @@ async function attachPage(c: CdpConnection, url: string, contextId?: string): Pr
   return c.session(sessionId);
 }
 
-/** Round-trip times (ms) of `Runtime.evaluate('1+1')`, `calls` each way. */
-export async function evaluateRoundTrips(b: BrokerBench, calls: number) {
+/** A bare Node TCP pipe to the browser's DevTools port (`bare-tcp-relay.ts`), as a process. */
+async function startBareRelay(devtoolsPort: string): Promise<{ port: number; stop(): void }> {
+  const script = fileURLToPath(new URL('./bare-tcp-relay.js', import.meta.url));
+  const child = spawn(process.execPath, [script, devtoolsPort], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const m = /port=(\d+)/.exec(d.toString());
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`bare relay exited with ${code}`)));
+  });
+  return { port, stop: () => void child.kill('SIGTERM') };
+}
+
+/**
+ * Round-trip times (ms) of `Runtime.evaluate('1+1')`, `calls` each way, blocks interleaved;
+ * with `withBareRelay` also through a bare Node TCP pipe (`relay`), the floor of any relay process.
+ */
+export async function evaluateRoundTrips(b: BrokerBench, calls: number, withBareRelay = false) {
   const { session, token } = await b.client.createSession({ pool: 'shared', options: { startUrl: b.url } });
   const viaProxy = await connectBrowser(`${session?.cdpEndpoint}?token=${token}`);
   const direct = await connectBrowser(b.chrome.wsEndpoint);
+  const bare = withBareRelay ? await startBareRelay(new URL(b.chrome.wsEndpoint).port) : undefined;
+  const relayUrl = new URL(b.chrome.wsEndpoint);
+  relayUrl.port = String(bare?.port ?? 0);
+  const viaRelay = bare === undefined ? undefined : await connectBrowser(relayUrl.toString());
   const { browserContextId } = await direct.send('Target.createBrowserContext', {});
   const sessions = {
     ours: await attachPage(viaProxy, b.url),
     baseline: await attachPage(direct, b.url, browserContextId),
+    relay: viaRelay === undefined ? undefined : await attachPage(viaRelay, b.url, browserContextId),
   };
-  const out = { ours: [] as number[], baseline: [] as number[] };
+  const out = { ours: [] as number[], baseline: [] as number[], relay: [] as number[] };
   const run = async (s: CdpSession, into: number[] | undefined, n: number): Promise<void> => {
     for (let i = 0; i < n; i++) {
       const ms = await timed(() => s.send('Runtime.evaluate', { expression: '1+1', returnByValue: true }));
@@ -39,13 +63,16 @@ export async function evaluateRoundTrips(b: BrokerBench, calls: number) {
   };
   await run(sessions.ours, undefined, 200);
   await run(sessions.baseline, undefined, 200);
+  if (sessions.relay !== undefined) await run(sessions.relay, undefined, 200);
   const block = 200;
   for (let done = 0; done < calls; done += block) {
     await run(sessions.ours, out.ours, block);
     await run(sessions.baseline, out.baseline, block);
+    if (sessions.relay !== undefined) await run(sessions.relay, out.relay, block);
   }
   await direct.send('Target.disposeBrowserContext', { browserContextId });
-  await Promise.all([viaProxy.close(), direct.close()]);
+  await Promise.all([viaProxy.close(), direct.close(), viaRelay?.close()]);
+  bare?.stop();
   await b.client.deleteSession({ sessionId: session?.id ?? '' });
   return out;
 }

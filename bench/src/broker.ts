@@ -25,6 +25,55 @@ const N = 50;
 const CONCURRENCY = 8;
 const median = (xs: readonly number[]): number => p(xs, 50);
 
+/**
+ * Only part (b), for iterating on the proxy (`npm run bench -- broker-roundtrip`):
+ * `Runtime.evaluate` round trips through the proxy vs direct, and through a bare Node
+ * TCP pipe for reference, interleaved; written to `bench/results/broker-roundtrip.json`.
+ */
+export async function brokerRoundTripBench(calls = 4000): Promise<boolean> {
+  const b = await startBrokerBench({ prewarm: 0 });
+  const figures: Figure[] = [];
+  try {
+    const rt = await evaluateRoundTrips(b, calls, true);
+    figures.push(...roundTripFigures(rt, ` (${calls} calls)`));
+    for (const q of [50, 99]) {
+      figures.push({
+        metric: `bare Node TCP relay round trip p${q} (reference: the floor of a relay process)`,
+        unit: 'ms',
+        ours: p(rt.relay, q),
+        baseline: p(rt.baseline, q),
+        target: 'reported',
+        higherIsBetter: false,
+      });
+    }
+  } finally {
+    await b.stop();
+  }
+  return report('broker-roundtrip', figures);
+}
+
+function roundTripFigures(rt: { ours: number[]; baseline: number[] }, suffix = ''): Figure[] {
+  return [
+    {
+      metric: `Runtime.evaluate round trip p50${suffix}`,
+      unit: 'ms',
+      ours: p(rt.ours, 50),
+      baseline: p(rt.baseline, 50),
+      target: '<= 1.25x direct',
+      targetRatio: 1.25,
+      higherIsBetter: false,
+    },
+    {
+      metric: `Runtime.evaluate round trip p99${suffix}`,
+      unit: 'ms',
+      ours: p(rt.ours, 99),
+      baseline: p(rt.baseline, 99),
+      target: 'reported',
+      higherIsBetter: false,
+    },
+  ];
+}
+
 /** Runs the benchmark; resolves whether every target was met. */
 export async function brokerBench(): Promise<boolean> {
   const b = await startBrokerBench({ prewarm: CONCURRENCY });
@@ -107,22 +156,7 @@ export async function brokerBench(): Promise<boolean> {
       targetRatio: 0.5,
     });
 
-    const rt = await evaluateRoundTrips(b, 2000);
-    add({
-      metric: 'Runtime.evaluate round trip p50',
-      unit: ms,
-      ours: p(rt.ours, 50),
-      baseline: p(rt.baseline, 50),
-      target: '<= 1.25x direct',
-      targetRatio: 1.25,
-    });
-    add({
-      metric: 'Runtime.evaluate round trip p99',
-      unit: ms,
-      ours: p(rt.ours, 99),
-      baseline: p(rt.baseline, 99),
-      target: 'reported',
-    });
+    figures.push(...roundTripFigures(await evaluateRoundTrips(b, 2000)));
     const shots = await screenshotThroughput(b, 3, 4);
     add({
       metric: 'screenshots per second',

@@ -3,18 +3,24 @@
  * named), each printing a table and writing bench/results/NAME.json. Exits 1
  * when a target was missed, 2 on an unknown name.
  */
-import { brokerBench } from './broker.js';
+import { allinoneBench } from './allinone.js';
+import { brokerBench, brokerRoundTripBench } from './broker.js';
 import { executorBench } from './executor.js';
 import { grpcServing } from './grpc-serving.js';
 import { recordStoreBench } from './record-store.js';
+import { sidecarPublisherBench } from './sidecar-publisher.js';
 import { sidecarBench } from './sidecar.js';
 
 const benchmarks: Record<string, () => Promise<boolean>> = {
+  allinone: () => allinoneBench(),
   broker: () => brokerBench(),
+  'broker-roundtrip': () => brokerRoundTripBench(),
   executor: () => executorBench(),
   'grpc-serving': () => grpcServing(),
   'record-store': () => recordStoreBench(),
   sidecar: () => sidecarBench(),
+  'sidecar-publisher': () => sidecarPublisherBench(),
+  'sidecar-page-load': () => sidecarBench({ only: 'page-load' }),
 };
 
 const names = process.argv.slice(2);

@@ -74,11 +74,12 @@ SIDECAR_POOL: {{ .root.Values.browserPool.name | quote }}
 {{- define "nightglow.secretEnv.broker" -}}
 {{ include "nightglow.secretEnv" (dict "root" .root "name" "TOKEN_SECRET" "key" "tokenSecret") }}
 {{ include "nightglow.secretEnv" (dict "root" .root "name" "CDP_GATEWAY_SECRET" "key" "gatewaySecret") }}
+{{ include "nightglow.secretEnv" (dict "root" .root "name" "TRUSTED_CALLER_KEYS" "key" "executorCallerKey") }}
 {{- include "nightglow.redisEnv" .root }}
 {{- end -}}
 
 {{- define "nightglow.secretEnv.executor" -}}
-{{ include "nightglow.secretEnv" (dict "root" .root "name" "BROKER_TOKEN_SECRET" "key" "tokenSecret") }}
+{{ include "nightglow.secretEnv" (dict "root" .root "name" "BROKER_CALLER_KEY" "key" "executorCallerKey") }}
 {{- include "nightglow.redisEnv" .root }}
 {{- end -}}
 
@@ -88,6 +89,7 @@ SIDECAR_POOL: {{ .root.Values.browserPool.name | quote }}
 {{- end -}}
 
 {{- define "nightglow.secretEnv.operator" -}}
+{{ include "nightglow.secretEnv" (dict "root" .root "name" "RECORD_STORE_API_KEY" "key" "adminApiKey") }}
 - name: POD_NAMESPACE
   valueFrom:
     fieldRef:

@@ -53,7 +53,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s:%s" $repo $tag -}}
 {{- end -}}
 
-{{/* Name of the Secret holding tokenSecret, gatewaySecret and adminApiKey. */}}
+{{/* Name of the Secret holding tokenSecret, executorCallerKey, gatewaySecret and adminApiKey. */}}
 {{- define "nightglow.secretName" -}}
 {{- .Values.secrets.existingSecret | default (printf "%s-secrets" (include "nightglow.fullname" .)) -}}
 {{- end -}}

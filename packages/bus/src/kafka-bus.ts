@@ -40,6 +40,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     logger,
     requestTimeoutMs: config.requestTimeoutMs,
     sendRetries: config.sendRetries,
+    lanes: config.producerLanes,
   });
   const publisher = createPublisher({
     producer,

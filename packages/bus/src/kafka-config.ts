@@ -27,6 +27,18 @@ export type KafkaConsumerOptions = {
   readonly joinTimeoutMs?: number;
   /** Longest wait of a fetch for new records (also bounds how long `close()` waits for one). Default 500. */
   readonly maxWaitTimeMs?: number;
+  /**
+   * How many times in a row a kafkajs consumer that gave up (e.g. no group
+   * coordinator yet on a fresh broker) is replaced by a new one before the
+   * subscription is `FAILED`; the count resets on every group join. Default 10.
+   */
+  readonly maxRestarts?: number;
+  /**
+   * Partitions whose batches are handled at the same time (kafkajs
+   * `partitionsConsumedConcurrently`); each partition still sees its batches
+   * one at a time, in order. Default 1.
+   */
+  readonly partitionsConsumedConcurrently?: number;
 };
 
 /** Topic administration at start. */
@@ -69,6 +81,13 @@ export type KafkaBusOptions = {
   readonly requestTimeoutMs?: number;
   /** kafkajs' own retries inside one send attempt before the bus's backoff takes over. Default 2. */
   readonly sendRetries?: number;
+  /**
+   * Idempotent producers that write the parts of one batch at the same time,
+   * records split by key (a key always uses the same one, so its order holds).
+   * Each has one request in flight; kafkajs serializes the requests of one
+   * idempotent producer, so this is how round trips overlap. Default 3.
+   */
+  readonly producerLanes?: number;
   /** How long `start()` keeps trying to reach Kafka. Default 30 000. */
   readonly startTimeoutMs?: number;
   /** How long `close()` keeps sending the buffer before dropping it (`shutdown`). Default 10 000. */
@@ -144,10 +163,17 @@ export function resolveKafkaConfig(o: KafkaBusOptions): KafkaBusConfig {
       retryMaxMs: int('consumer.retryMaxMs', c.retryMaxMs, 10_000),
       joinTimeoutMs: int('consumer.joinTimeoutMs', c.joinTimeoutMs, 60_000),
       maxWaitTimeMs: int('consumer.maxWaitTimeMs', c.maxWaitTimeMs, 500, 0),
+      maxRestarts: int('consumer.maxRestarts', c.maxRestarts, 10, 0),
+      partitionsConsumedConcurrently: int(
+        'consumer.partitionsConsumedConcurrently',
+        c.partitionsConsumedConcurrently,
+        1,
+      ),
     },
     connectionTimeoutMs: int('connectionTimeoutMs', o.connectionTimeoutMs, 3_000),
     requestTimeoutMs: int('requestTimeoutMs', o.requestTimeoutMs, 30_000),
     sendRetries: int('sendRetries', o.sendRetries, 2, 1),
+    producerLanes: int('producerLanes', o.producerLanes, 3),
     startTimeoutMs: int('startTimeoutMs', o.startTimeoutMs, 30_000),
     drainTimeoutMs: int('drainTimeoutMs', o.drainTimeoutMs, 10_000, 0),
     onPublishLatency: o.onPublishLatency,

@@ -1,18 +1,24 @@
 /**
  * A Kafka group member behind the {@link Subscription} port: kafkajs `eachBatch`
- * with `autoCommit: false` and no auto-resolve. A batch's offset is resolved and
- * committed only after the handler resolves; when it rejects nothing is
- * resolved, so kafkajs fetches the same records again (after a backoff). While
- * a handler runs the member heartbeats, so a slow handler keeps its partitions.
+ * with `autoCommit: false` and no auto-resolve (see `kafka-batch.ts`: a batch is
+ * committed only after its handler resolves).
+ *
+ * kafkajs restarts a consumer after a retriable crash, but gives up for good on
+ * some errors that are only transient, notably `KafkaJSGroupCoordinatorNotFound`
+ * against a fresh broker whose offsets topic is still being created. The
+ * subscription then replaces the dead kafkajs consumer with a new one after a
+ * backoff (`consumer.retryInitialMs` doubling to `consumer.retryMaxMs`), at
+ * most `consumer.maxRestarts` times in a row (the count resets when a member
+ * joins its group); after that it is `FAILED`.
  */
-import type { Kafka } from 'kafkajs';
-import { backoffMs, sleep, type BusClock, type BusLogger } from './deps.js';
+import type { Consumer, Kafka } from 'kafkajs';
+import { backoffMs, type BusClock, type BusLogger, type BusTimer } from './deps.js';
 import { BusError } from './errors.js';
+import { createEachBatch } from './kafka-batch.js';
 import type { KafkaBusConfig } from './kafka-config.js';
 import type { SubscribeOptions, Subscription, SubscriptionState } from './port.js';
-import { countUndecodable, nextOffset, toBusBatch, toBusRecord } from './records.js';
 import type { StatsCollector } from './stats.js';
-import { topicFromName, topicName } from './topics.js';
+import { topicName } from './topics.js';
 
 /** What a Kafka subscription needs from its bus. */
 export type KafkaSubscriptionDeps = {
@@ -25,131 +31,116 @@ export type KafkaSubscriptionDeps = {
 
 /**
  * Connects a consumer, subscribes, runs it, and resolves once the member has
- * joined its group (`UNAVAILABLE` after `consumer.joinTimeoutMs`).
+ * joined its group. Rejects with `UNAVAILABLE` when the first connect fails,
+ * after `consumer.joinTimeoutMs`, or when the restarts are used up before a join.
  */
 export async function startKafkaSubscription(
   deps: KafkaSubscriptionDeps,
   options: SubscribeOptions,
 ): Promise<Subscription> {
-  const { kafka, config, stats, logger, clock } = deps;
+  const { kafka, config, logger, clock } = deps;
   const c = config.consumer;
-  const prefix = config.topicPrefix;
   const log = { groupId: options.groupId };
-  const consumer = kafka.consumer({
+  const names = options.topics.map((t) => topicName(t, config.topicPrefix));
+  const abort = new AbortController();
+  const eachBatch = createEachBatch({
+    ...deps,
     groupId: options.groupId,
-    sessionTimeout: c.sessionTimeoutMs,
-    heartbeatInterval: c.heartbeatIntervalMs,
-    maxBytesPerPartition: c.maxBytesPerPartition,
-    maxWaitTimeInMs: c.maxWaitTimeMs,
-    allowAutoTopicCreation: false,
-    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000, restartOnFailure: () => Promise.resolve(true) },
+    handler: options.handler,
+    signal: abort.signal,
   });
   let state: SubscriptionState = 'STARTING';
-  const abort = new AbortController();
-  const failures = new Map<string, number>();
-  let onJoin: () => void = () => undefined;
-  const joined = new Promise<void>((resolve) => (onJoin = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, () => onJoin());
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (payload.restart) {
-      logger.warn({ ...log, err: String(payload.error) }, 'event bus: consumer crashed, kafkajs restarts it');
+  let consumer: Consumer | undefined;
+  let restarts = 0;
+  let gaveUp = false;
+  let restartTimer: BusTimer | undefined;
+  let settleJoin: (joined: boolean) => void = () => undefined;
+  const joined = new Promise<boolean>((resolve) => (settleJoin = resolve));
+
+  const startMember = async (): Promise<void> => {
+    const member = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: c.sessionTimeoutMs,
+      heartbeatInterval: c.heartbeatIntervalMs,
+      maxBytesPerPartition: c.maxBytesPerPartition,
+      maxWaitTimeInMs: c.maxWaitTimeMs,
+      allowAutoTopicCreation: false,
+      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000, restartOnFailure: () => Promise.resolve(true) },
+    });
+    consumer = member;
+    member.on(member.events.GROUP_JOIN, () => {
+      restarts = 0;
+      settleJoin(true);
+    });
+    member.on(member.events.CRASH, ({ payload }) => {
+      if (payload.restart) {
+        logger.warn({ ...log, err: String(payload.error) }, 'event bus: consumer crashed, kafkajs restarts it');
+        return;
+      }
+      if (member === consumer) replace(payload.error);
+    });
+    await member.connect();
+    await member.subscribe({ topics: names, fromBeginning: options.fromBeginning ?? false });
+    await member.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: c.partitionsConsumedConcurrently,
+      eachBatch,
+    });
+  };
+
+  /** The kafkajs consumer died for good (it already disconnected itself): start a new one, or fail. */
+  const replace = (error: unknown): void => {
+    if (state !== 'STARTING' && state !== 'RUNNING') return;
+    if (restarts >= c.maxRestarts) {
+      logger.error({ ...log, err: String(error), restarts }, 'event bus: consumer crashed for good');
+      state = 'FAILED';
+      gaveUp = true;
+      settleJoin(false);
       return;
     }
-    logger.error({ ...log, err: String(payload.error) }, 'event bus: consumer crashed for good');
-    if (state === 'RUNNING' || state === 'STARTING') state = 'FAILED';
-  });
+    const delay = backoffMs(restarts++, c.retryInitialMs, c.retryMaxMs);
+    logger.warn(
+      { ...log, err: String(error), restartInMs: delay, restarts },
+      'event bus: consumer crashed, restarting it',
+    );
+    restartTimer = clock.setTimeout(() => {
+      restartTimer = undefined;
+      if (abort.signal.aborted) return;
+      startMember().catch((e: unknown) => replace(e));
+    }, delay);
+  };
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       state = 'STOPPING';
       abort.abort();
+      restartTimer?.cancel();
+      settleJoin(false);
       await consumer
-        .disconnect()
+        ?.disconnect()
         .catch((error: unknown) =>
           logger.warn({ ...log, err: String(error) }, 'event bus: consumer disconnect failed'),
         );
       state = 'STOPPED';
     })());
 
-  const names = options.topics.map((t) => topicName(t, prefix));
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: names, fromBeginning: options.fromBeginning ?? false });
+    await startMember();
   } catch (error) {
     await close();
     throw BusError.from(error, 'UNAVAILABLE');
   }
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-      const topic = topicFromName(batch.topic, prefix);
-      if (topic === undefined || batch.messages.length === 0 || !isRunning() || isStale()) return;
-      const records = batch.messages.map((m) =>
-        toBusRecord({
-          topic,
-          topicName: batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key?.toString('utf8') ?? undefined,
-          raw: m.value ?? new Uint8Array(0),
-          timestampMs: Number(m.timestamp),
-        }),
-      );
-      stats.consumed(records.length, countUndecodable(records));
-      const beat = setInterval(() => void heartbeat().catch(() => undefined), c.heartbeatIntervalMs);
-      const key = `${batch.topic}/${batch.partition}`;
-      try {
-        await options.handler(
-          toBusBatch({
-            topic,
-            topicName: batch.topic,
-            partition: batch.partition,
-            records,
-            heartbeat,
-            signal: abort.signal,
-          }),
-        );
-      } catch (error) {
-        const attempt = failures.get(key) ?? 0;
-        failures.set(key, attempt + 1);
-        stats.handlerFailed();
-        const delay = backoffMs(attempt, c.retryInitialMs, c.retryMaxMs);
-        logger.warn(
-          {
-            ...log,
-            topic: batch.topic,
-            partition: batch.partition,
-            firstOffset: batch.firstOffset(),
-            delayMs: delay,
-            err: String(error),
-          },
-          'event bus: handler failed, batch will be redelivered',
-        );
-        await sleep(clock, delay, abort.signal);
-        return; // nothing resolved: the next fetch starts at the same offset
-      } finally {
-        clearInterval(beat);
-      }
-      failures.delete(key);
-      const last = batch.lastOffset();
-      resolveOffset(last);
-      await commitOffsetsIfNecessary({
-        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(last) }] }],
-      });
-      stats.committed();
-    },
-  });
 
-  let timer: ReturnType<BusClock['setTimeout']> | undefined;
-  const timedOut = new Promise<boolean>((resolve) => (timer = clock.setTimeout(() => resolve(true), c.joinTimeoutMs)));
-  const late = await Promise.race([joined.then(() => false), timedOut]);
+  let timer: BusTimer | undefined;
+  const timedOut = new Promise<boolean>((resolve) => (timer = clock.setTimeout(() => resolve(false), c.joinTimeoutMs)));
+  const ok = await Promise.race([joined, timedOut]);
   timer?.cancel();
-  if (late) {
+  if (!ok) {
+    const why = gaveUp ? `its consumer crashed ${c.maxRestarts + 1} times` : `not joined within ${c.joinTimeoutMs} ms`;
     await close();
-    throw new BusError('UNAVAILABLE', `consumer group ${options.groupId} not joined within ${c.joinTimeoutMs} ms`);
+    throw new BusError('UNAVAILABLE', `consumer group ${options.groupId}: ${why}`);
   }
   state = 'RUNNING';
   logger.info({ ...log, topics: names }, 'event bus: subscribed');

@@ -1,6 +1,9 @@
 /**
- * The Kafka {@link ProducerPort}: an idempotent kafkajs producer (acks=all, one
- * request in flight, gzip) that writes one batch per `sendBatch`. Partitioning
+ * The Kafka {@link ProducerPort}: idempotent kafkajs producers (acks=all, one
+ * request in flight each, gzip). With one lane a batch is one `sendBatch`;
+ * with several, each lane's producer writes its part of the batch at the same
+ * time (kafkajs serializes the requests of one idempotent producer to a
+ * broker, so only separate producers overlap their round trips). Partitioning
  * is deterministic so a retried batch lands where its first attempt did: keyed
  * records by the Java-compatible murmur2 of the key, keyless ones by a hash of
  * their bytes.
@@ -9,6 +12,7 @@ import { CompressionTypes, Partitioners, type Kafka, type Message, type Partitio
 import type { BusLogger } from './deps.js';
 import { classifySendError } from './kafka-client.js';
 import type { OutRecord } from './outgoing.js';
+import { BusError } from './errors.js';
 import type { ProducerPort } from './send-loop.js';
 
 /** FNV-1a, 32 bit, over bytes: a stable spread for keyless records. */
@@ -47,13 +51,34 @@ export type KafkaProducerPort = ProducerPort & {
   disconnect(): Promise<void>;
 };
 
-/** Creates the port (not connected yet); `requestTimeoutMs` bounds the wait for acks=all. */
+/**
+ * The lane of a record: by its key (so a key always uses the same producer and
+ * keeps its order), a keyless record by its bytes (so a resend keeps its lane).
+ */
+export function laneOf(record: OutRecord, lanes: number): number {
+  if (lanes === 1) return 0;
+  if (record.key === undefined) return fnv1a(record.value) % lanes;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < record.key.length; i++) hash = Math.imul(hash ^ record.key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % lanes;
+}
+
+type Lane = { producer: Producer; connected: Promise<void> | undefined };
+
+/**
+ * Creates the port (not connected yet). It owns `lanes` idempotent producers
+ * (each with its own connection and producer id); a batch is split by
+ * {@link laneOf} and the parts are written at the same time, one request per
+ * producer. `requestTimeoutMs` bounds the wait for acks=all.
+ */
 export function createKafkaProducerPort(opts: {
   readonly kafka: Kafka;
   readonly logger: BusLogger;
   readonly requestTimeoutMs: number;
   /** kafkajs retries inside one attempt. */
   readonly sendRetries: number;
+  /** Producers writing parts of a batch concurrently. Default 1. */
+  readonly lanes?: number;
 }): KafkaProducerPort {
   const { kafka, logger } = opts;
   const newProducer = (): Producer =>
@@ -65,49 +90,80 @@ export function createKafkaProducerPort(opts: {
       // Short on purpose: the publisher resends the same batch with its own backoff, forever.
       retry: { retries: opts.sendRetries, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
-  let producer = newProducer();
-  let connected: Promise<void> | undefined;
+  const lanes: Lane[] = Array.from({ length: opts.lanes ?? 1 }, () => ({
+    producer: newProducer(),
+    connected: undefined,
+  }));
 
-  const ensureConnected = (): Promise<void> => {
-    connected ??= producer.connect().catch((error: unknown) => {
-      connected = undefined;
+  const ensureConnected = (lane: Lane): Promise<void> => {
+    lane.connected ??= lane.producer.connect().catch((error: unknown) => {
+      lane.connected = undefined;
       throw error;
     });
-    return connected;
+    return lane.connected;
+  };
+
+  const sendLane = async (lane: Lane, records: readonly OutRecord[]): Promise<void> => {
+    const byTopic = new Map<string, Message[]>();
+    for (const r of records) {
+      const list = byTopic.get(r.topicName) ?? [];
+      list.push(toMessage(r));
+      byTopic.set(r.topicName, list);
+    }
+    try {
+      await ensureConnected(lane);
+      await lane.producer.sendBatch({
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        timeout: opts.requestTimeoutMs,
+      });
+    } catch (error) {
+      const failure = classifySendError(error);
+      if (failure.resetProducer) {
+        logger.warn({ err: failure.error.message }, 'event bus: producer sequence lost, starting a new producer');
+        const old = lane.producer;
+        lane.producer = newProducer();
+        lane.connected = undefined;
+        await old.disconnect().catch(() => undefined);
+      }
+      throw failure.error;
+    }
   };
 
   return {
-    connect: ensureConnected,
+    connect: async () => {
+      await Promise.all(lanes.map(ensureConnected));
+    },
     async send(records) {
-      const byTopic = new Map<string, Message[]>();
-      for (const r of records) {
-        const list = byTopic.get(r.topicName) ?? [];
-        list.push(toMessage(r));
-        byTopic.set(r.topicName, list);
-      }
-      try {
-        await ensureConnected();
-        await producer.sendBatch({
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-          acks: -1,
-          compression: CompressionTypes.GZIP,
-          timeout: opts.requestTimeoutMs,
-        });
-      } catch (error) {
-        const failure = classifySendError(error);
-        if (failure.resetProducer) {
-          logger.warn({ err: failure.error.message }, 'event bus: producer sequence lost, starting a new producer');
-          const old = producer;
-          producer = newProducer();
-          connected = undefined;
-          await old.disconnect().catch(() => undefined);
-        }
-        throw failure.error;
-      }
+      if (lanes.length === 1) return sendLane(lanes[0] as Lane, records);
+      const parts: OutRecord[][] = lanes.map(() => []);
+      for (const r of records) parts[laneOf(r, lanes.length)]?.push(r);
+      const outcomes = await Promise.all(
+        parts.map((part, i) =>
+          part.length === 0
+            ? undefined
+            : sendLane(lanes[i] as Lane, part).then(
+                () => undefined,
+                (error: unknown) => ({ part, error: BusError.from(error) }),
+              ),
+        ),
+      );
+      const failed = outcomes.filter((o) => o !== undefined);
+      if (failed.length === 0) return undefined;
+      // a retryable error wins: the whole failed part is retried, a refused record shows up again alone
+      const error = (failed.find((f) => f.error.retryable) ?? failed[0])?.error;
+      const rest = failed.flatMap((f) => f.part).sort((a, b) => a.seq - b.seq);
+      if (rest.length === records.length) throw error;
+      return { failed: rest, error };
     },
     async disconnect() {
-      connected = undefined;
-      await producer.disconnect();
+      await Promise.all(
+        lanes.map(async (lane) => {
+          lane.connected = undefined;
+          await lane.producer.disconnect();
+        }),
+      );
     },
   };
 }

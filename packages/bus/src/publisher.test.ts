@@ -125,6 +125,34 @@ describe('retries', () => {
     expect(snapshot(stats, publisher)).toMatchObject({ available: true, delivered: 1, sendFailures: 2 });
   });
 
+  it('settles the written part of a partly failed batch and retries only the failed part, before newer records', async () => {
+    const { publisher, producer, clock, stats } = rig({ maxMessages: 4, lingerMs: 0 });
+    const envs = [...alerts(2, 'a'), ...alerts(2, 'b')];
+    await publisher.publish(envs.slice(0, 1));
+    await settle();
+    producer.sends[0]?.ack();
+    await publisher.publish(envs.slice(1));
+    await settle();
+    const batch = producer.sends[1]?.records ?? [];
+    expect(batch).toHaveLength(3);
+    const failed = batch.filter((r) => r.key === 'b');
+    producer.sends[1]?.partial(failed, new BusError('SEND_FAILED', 'leader moved'));
+    await settle();
+    expect(snapshot(stats, publisher)).toMatchObject({ delivered: 2, inFlight: { messages: 2 }, available: false });
+    const flushed = publisher.flush();
+    await publisher.publish(alerts(1, 'c')); // must wait behind the retried part
+    clock.advance(100);
+    await settle();
+    expect(producer.sends[2]?.records.map((r) => r.eventId)).toEqual(failed.map((r) => r.eventId));
+    producer.sends[2]?.ack();
+    await flushed;
+    await settle();
+    expect(producer.sends[3]?.records.map((r) => r.key)).toEqual(['c']);
+    producer.sends[3]?.ack();
+    await settle();
+    expect(snapshot(stats, publisher)).toMatchObject({ delivered: 5, sendFailures: 1, available: true });
+  });
+
   it('resends a refused batch record by record and drops only the refused record', async () => {
     const { publisher, producer, stats } = rig({ maxMessages: 3, lingerMs: 0 });
     const envs = alerts(4);

@@ -13,6 +13,7 @@ import type { PublishResult } from './port.js';
 import { createPublishBuffer, type BufferLimits } from './publish-buffer.js';
 import { createSendLoop, type BatchLimits, type ProducerPort, type RetryLimits, type SendLoop } from './send-loop.js';
 import type { StatsCollector, StatsGauges } from './stats.js';
+import { installFastTextEncoding } from './text-encoding.js';
 
 /** Inputs of {@link createPublisher}. */
 export type PublisherOptions = PrepareContext & {
@@ -41,6 +42,7 @@ type FlushWaiter = { target: number; resolve: () => void; reject: (e: BusError) 
 
 /** Creates the pipeline; see the module comment for its guarantees. */
 export function createPublisher(opts: PublisherOptions): Publisher {
+  installFastTextEncoding(); // every envelope is encoded here: see text-encoding.ts
   const { clock, logger, stats } = opts;
   let draining = false;
   let lastSeq = -1;

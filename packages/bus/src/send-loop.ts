@@ -4,7 +4,9 @@
  * batch in flight at a time (so a key's order is kept). A batch that fails
  * transiently is retried unchanged with exponential backoff, forever; a batch
  * refused for good is resent record by record, and a refused single record is
- * dropped (`rejected`), so one poison record cannot block the stream.
+ * dropped (`rejected`), so one poison record cannot block the stream. When a
+ * port reports that only part of a batch failed, the written part is settled
+ * and only the failed part is retried, before any newer record is sent.
  */
 import { backoffMs, type BusClock, type BusLogger, type BusTimer } from './deps.js';
 import { BusError } from './errors.js';
@@ -12,10 +14,21 @@ import type { OutRecord } from './outgoing.js';
 import type { PublishBuffer } from './publish-buffer.js';
 import type { StatsCollector } from './stats.js';
 
+/**
+ * The part of a batch that failed while the rest of it was written: what a
+ * port that writes a batch in independent parts (several producers) resolves
+ * with. The loop counts the rest as delivered and retries only `failed`.
+ */
+export type PartialFailure = { readonly failed: readonly OutRecord[]; readonly error: unknown };
+
 /** Where batches go: kafkajs in production, an in-process log, or a fake in tests. */
 export type ProducerPort = {
-  /** Writes the batch; rejects with a retryable BusError (try again) or a terminal one (refused). */
-  send(records: readonly OutRecord[]): Promise<void>;
+  /**
+   * Writes the batch; rejects with a retryable BusError (try again) or a
+   * terminal one (refused), or resolves with a {@link PartialFailure} when only
+   * part of it failed.
+   */
+  send(records: readonly OutRecord[]): Promise<PartialFailure | undefined | void>;
 };
 
 /** Batching limits: a batch is cut at `maxMessages` or `maxBytes`, or when its oldest record waited `lingerMs`. */
@@ -83,6 +96,19 @@ export function createSendLoop(opts: SendLoopOptions): SendLoop {
     finish(batch);
   };
 
+  /** Part of the batch was written: settle it, and go on with the failed rest as the batch in flight. */
+  const onPartial = (batch: readonly OutRecord[], outcome: PartialFailure): void => {
+    const failed = new Set(outcome.failed);
+    const now = clock.now();
+    const written = batch.filter((r) => !failed.has(r));
+    for (const r of written) stats.delivered(r.label, now - r.acceptedAt);
+    const rest = batch.filter((r) => failed.has(r));
+    inflight = rest;
+    buffer.release(written);
+    opts.onSettled();
+    onFail(rest, BusError.from(outcome.error));
+  };
+
   const onFail = (batch: readonly OutRecord[], error: BusError): void => {
     stats.sendFailed();
     if (error.retryable) {
@@ -115,7 +141,11 @@ export function createSendLoop(opts: SendLoopOptions): SendLoop {
     Promise.resolve()
       .then(() => opts.producer.send(batch))
       .then(
-        () => !aborted && onAck(batch),
+        (outcome) => {
+          if (aborted) return;
+          if (outcome && outcome.failed.length > 0) onPartial(batch, outcome);
+          else onAck(batch);
+        },
         (error: unknown) => !aborted && onFail(batch, BusError.from(error)),
       )
       .catch((error: unknown) => logger.error({ err: String(error) }, 'event bus: send loop failed'));

@@ -66,6 +66,12 @@ export type BusStats = {
   readonly handlerFailures: number;
   /** Offset commits after a handler resolved. */
   readonly commits: number;
+  /**
+   * Gauge (Kafka only): records behind the log end, summed over the partitions
+   * this bus's subscriptions handled, each as of its last committed batch
+   * (the fetch's high watermark minus the next offset to read).
+   */
+  readonly consumerLag: number;
 };
 
 /** Gauges the collector does not own; the publisher supplies them at snapshot time. */
@@ -81,6 +87,8 @@ export type StatsCollector = {
   consumed(records: number, decodeErrors: number): void;
   handlerFailed(): void;
   committed(): void;
+  /** Records the lag of one partition (`topic/partition`) after a committed batch. */
+  lag(partition: string, records: number): void;
   snapshot(gauges: StatsGauges): BusStats;
 };
 
@@ -106,6 +114,7 @@ export function createStatsCollector(onLatency?: (latencyMs: number, topic: stri
   const dropped = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
   const bucketCounts = LATENCY_BUCKETS_MS.map(() => 0);
   const latency = { count: 0, sumMs: 0, maxMs: 0 };
+  const lags = new Map<string, number>();
   return {
     accepted(topic) {
       c.published++;
@@ -133,6 +142,7 @@ export function createStatsCollector(onLatency?: (latencyMs: number, topic: stri
     },
     handlerFailed: () => void c.handler++,
     committed: () => void c.commits++,
+    lag: (partition, records) => void lags.set(partition, records),
     snapshot(gauges) {
       let cumulative = 0;
       const buckets = LATENCY_BUCKETS_MS.map((leMs, i) => ({ leMs, count: (cumulative += bucketCounts[i] ?? 0) }));
@@ -151,6 +161,7 @@ export function createStatsCollector(onLatency?: (latencyMs: number, topic: stri
         decodeErrors: c.decodeErrors,
         handlerFailures: c.handler,
         commits: c.commits,
+        consumerLag: [...lags.values()].reduce((a, b) => a + b, 0),
       };
     },
   };

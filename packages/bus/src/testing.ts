@@ -11,7 +11,7 @@ import { AlertSchema, DetectionSchema, MeasurementSchema } from '@nightglow/cont
 import type { BusClock, BusTimer } from './deps.js';
 import { createEnvelope } from './envelope.js';
 import type { OutRecord } from './outgoing.js';
-import type { ProducerPort } from './send-loop.js';
+import type { PartialFailure, ProducerPort } from './send-loop.js';
 
 /** A clock that moves only when told; `advance` fires due timers in time order. */
 export type ManualClock = BusClock & { advance(ms: number): void; pending(): number };
@@ -53,6 +53,8 @@ export type FakeSend = {
   readonly records: readonly OutRecord[];
   ack(): void;
   fail(error: Error): void;
+  /** Resolves as a port writing parts of a batch does when only `failed` failed. */
+  partial(failed: readonly OutRecord[], error: Error): void;
 };
 
 /** A producer port whose sends stay pending until the test acks or fails them (or `autoAck` is on). */
@@ -64,9 +66,14 @@ export function createFakeProducer(autoAck = false): FakeProducer {
     sends: [],
     autoAck,
     send(records) {
-      return new Promise<void>((resolve, reject) => {
-        fake.sends.push({ records: [...records], ack: resolve, fail: reject });
-        if (fake.autoAck) resolve();
+      return new Promise<PartialFailure | undefined>((resolve, reject) => {
+        fake.sends.push({
+          records: [...records],
+          ack: () => resolve(undefined),
+          fail: reject,
+          partial: (failed, error) => resolve({ failed, error }),
+        });
+        if (fake.autoAck) resolve(undefined);
       });
     },
     eventIds: () => fake.sends.flatMap((s) => s.records.map((r) => r.eventId)),

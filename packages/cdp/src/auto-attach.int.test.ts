@@ -122,3 +122,53 @@ describe('flat auto-attach against real Chromium', () => {
     expect(await world.evaluate('document.querySelector("p").textContent')).toBe('two');
   });
 });
+
+describe('pipelined resume against real Chromium', () => {
+  let chromium: ChromiumBrowser;
+  let fixtures: FixtureServer;
+  let conn: CdpConnection;
+  let auto: AutoAttach;
+  const seen = new Map<string, Seen>();
+
+  beforeAll(async () => {
+    fixtures = await startFixtureServer();
+    chromium = await launchChromium();
+    conn = await connectBrowser(chromium.wsEndpoint);
+    auto = await startAutoAttach(conn, {
+      resume: 'pipelined',
+      // listeners first, then the commands, unawaited until the resume has gone out behind them
+      onAttached: async (info, session) => {
+        const page: Seen = { info, session, requests: [], lifecycle: [], detached: false };
+        session.on('Network.requestWillBeSent', (e) => page.requests.push(e.request.url));
+        session.on('Page.lifecycleEvent', (e) => page.lifecycle.push(e.name));
+        seen.set(info.targetId, page);
+        await Promise.all([
+          session.send('Page.enable'),
+          session.send('Page.setLifecycleEventsEnabled', { enabled: true }),
+          session.send('Network.enable'),
+        ]);
+      },
+    });
+  });
+  afterAll(async () => {
+    await auto?.stop();
+    await conn?.close();
+    await chromium?.stop();
+    await fixtures?.close();
+  });
+
+  it('a popup resumed right behind its setup commands still has its document request and lifecycle seen', async () => {
+    const { targetId: openerId } = await conn.send('Target.createTarget', { url: `${fixtures.origin}/opener` });
+    const opener = await eventually('the opener', () => seen.get(openerId));
+    await eventually('the opener to load', () => (opener.lifecycle.includes('load') ? true : undefined));
+    for (let i = 0; i < 3; i++) {
+      const before = new Set(seen.keys());
+      await evaluateIsolated(opener.session, 'document.getElementById("open").click()', { userGesture: true });
+      const popup = await eventually('the popup', () => [...seen.values()].find((p) => !before.has(p.info.targetId)));
+      await eventually('the popup to load', () => (popup.lifecycle.includes('load') ? true : undefined));
+      expect(popup.requests[0]).toBe(`${fixtures.origin}/popup`); // nothing of the page ran before the domains were on
+      expect(popup.lifecycle).toEqual(expect.arrayContaining(['init', 'DOMContentLoaded', 'load']));
+      await conn.send('Target.closeTarget', { targetId: popup.info.targetId });
+    }
+  });
+});

@@ -137,6 +137,57 @@ describe('startAutoAttach', () => {
     ]);
   });
 
+  it('pipelined: resumes a new page right behind the commands its setup sent, without waiting for their answers', async () => {
+    const browser = createFakeBrowser();
+    browser.handle('Page.enable', () => 'never'); // the answers never come: the page must not wait for them
+    browser.handle('Network.enable', () => 'never');
+    const clock = createManualCdpClock();
+    const conn = createCdpConnection(browser.transport, { clock });
+    const errors: string[] = [];
+    const calls: string[] = [];
+    await startAutoAttach(conn, {
+      clock,
+      resume: 'pipelined',
+      setupTimeoutMs: 5_000,
+      onAttached: async (info, session) => {
+        calls.push(info.targetId);
+        await Promise.all([session.send('Page.enable'), session.send('Network.enable')]);
+        calls.push(`${info.targetId} set up`); // never reached: the answers never come
+      },
+      onError: (error, info) => errors.push(`${info.targetId} ${error.code} ${error.message}`),
+    });
+    attachEvent(browser, target('T1'), 'S1', true);
+    await flush();
+    expect(calls).toEqual(['T1']);
+    expect(browser.log()).toEqual([
+      'Target.setDiscoverTargets',
+      'Target.setAutoAttach',
+      'Target.setAutoAttach@S1',
+      'Page.enable@S1',
+      'Network.enable@S1',
+      'Runtime.runIfWaitingForDebugger@S1',
+    ]);
+    // a setup that throws synchronously is reported, and the page is resumed all the same
+    const other = createFakeBrowser();
+    await startAutoAttach(createCdpConnection(other.transport), {
+      resume: 'pipelined',
+      onAttached: () => {
+        throw new Error('setup exploded');
+      },
+      onError: (error, info) => errors.push(`${info.targetId} ${error.code} ${error.message}`),
+    });
+    attachEvent(other, target('T2'), 'S2', true);
+    await flush();
+    expect(other.log()).toContain('Runtime.runIfWaitingForDebugger@S2');
+    clock.advance(5_000);
+    await flush();
+    expect(errors).toEqual([
+      'T2 INTERNAL setup exploded',
+      'T1 TIMEOUT setup of T1 took over 5000 ms; it was resumed already',
+    ]);
+    expect(browser.received.some((c) => c.method === 'Runtime.enable')).toBe(false);
+  });
+
   it('does not report a target that closed during its setup', async () => {
     const browser = createFakeBrowser();
     browser.handle('Page.enable', () => ({ error: { code: -32001, message: 'Session with given id not found.' } }));

@@ -25,6 +25,18 @@ export type AutoAttachOptions = {
   readonly onError?: (error: CdpError, targetInfo: TargetInfo) => void;
   /** How long `onAttached` may take before the target is resumed anyway, in ms. Default 10 000. */
   readonly setupTimeoutMs?: number;
+  /**
+   * When a paused target is resumed (`Runtime.runIfWaitingForDebugger`):
+   * - `after-setup` (default): once `onAttached` has settled — one or more extra round
+   *   trips during which a new page waits;
+   * - `pipelined`: right after `onAttached` returns, without waiting for its answers.
+   *   `onAttached` is then called synchronously, and the commands it sends before its
+   *   first `await` go out ahead of the resume on the same session; Chromium runs a
+   *   session's commands in order, so they take effect before the page runs a line
+   *   of script, and the page loses no round trip. Listeners must be registered
+   *   before those commands are sent; commands sent after an `await` race the page.
+   */
+  readonly resume?: 'after-setup' | 'pipelined';
   readonly clock?: CdpClock;
 };
 
@@ -69,7 +81,8 @@ function targetGone(error: CdpError): boolean {
  * `Target.setAutoAttach({ autoAttach, waitForDebuggerOnStart, flatten, filter })`,
  * repeated on every attached session so nested targets are caught too. For every
  * matching target (existing pages, pages created later, popups) it runs
- * `onAttached`, then `Runtime.runIfWaitingForDebugger`. It never sends
+ * `onAttached`, then `Runtime.runIfWaitingForDebugger` (after the setup settled, or
+ * pipelined behind the setup's commands: see {@link AutoAttachOptions.resume}). It never sends
  * `Runtime.enable`. Resolves once the targets that existed are set up.
  */
 export async function startAutoAttach(connection: CdpConnection, options: AutoAttachOptions): Promise<AutoAttach> {
@@ -88,21 +101,35 @@ export async function startAutoAttach(connection: CdpConnection, options: AutoAt
     if (options.onError !== undefined) options.onError(cdpError, info);
     else process.emitWarning(`auto-attach ${info.type} ${info.targetId}: ${cdpError.message}`, 'CdpAutoAttachWarning');
   };
+  const pipelined = options.resume === 'pipelined';
+  /** Runs `onAttached` (synchronously when pipelined); resolves when it settled or timed out. */
   const setUp = (info: TargetInfo, session: CdpSession): Promise<void> =>
     new Promise<void>((resolve) => {
       const timer = clock.setTimeout(() => {
-        const message = `setup of ${info.targetId} took over ${setupTimeoutMs} ms; resuming it anyway`;
+        const then = pipelined ? 'it was resumed already' : 'resuming it anyway';
+        const message = `setup of ${info.targetId} took over ${setupTimeoutMs} ms; ${then}`;
         report(new CdpError({ code: 'TIMEOUT', message, sessionId: session.sessionId }), info);
         resolve();
       }, setupTimeoutMs);
-      void Promise.resolve()
-        .then(() => options.onAttached(info, session))
+      let started: Promise<void>;
+      if (pipelined) {
+        try {
+          started = Promise.resolve(options.onAttached(info, session));
+        } catch (error) {
+          started = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      } else {
+        started = Promise.resolve().then(() => options.onAttached(info, session));
+      }
+      void started
         .catch((error: unknown) => report(error, info))
         .finally(() => {
           timer.cancel();
           resolve();
         });
     });
+  const resume = (session: CdpSession, info: TargetInfo): Promise<unknown> =>
+    session.send('Runtime.runIfWaitingForDebugger').catch((e: unknown) => report(e, info));
   const attach = async (event: CdpEvents['Target.attachedToTarget']): Promise<void> => {
     const { targetInfo, waitingForDebugger } = event;
     const session = connection.session(event.sessionId);
@@ -112,12 +139,16 @@ export async function startAutoAttach(connection: CdpConnection, options: AutoAt
       bySession.set(session.sessionId, tracked);
       byTarget.set(targetInfo.targetId, tracked);
       const recursive = session.send('Target.setAutoAttach', autoAttach).catch((e: unknown) => report(e, targetInfo));
-      await Promise.all([recursive, setUp(targetInfo, session)]);
+      const setup = setUp(targetInfo, session);
+      if (pipelined) {
+        const resumed = waitingForDebugger ? resume(session, targetInfo) : undefined;
+        await Promise.all([recursive, setup, resumed]);
+        return;
+      }
+      await Promise.all([recursive, setup]);
     }
     // a second session on a tracked target (e.g. someone's manual attachToTarget) is left alone, only resumed
-    if (waitingForDebugger) {
-      await session.send('Runtime.runIfWaitingForDebugger').catch((e: unknown) => report(e, targetInfo));
-    }
+    if (waitingForDebugger) await resume(session, targetInfo);
   };
   const detach = (tracked: Tracked): void => {
     bySession.delete(tracked.session.sessionId);

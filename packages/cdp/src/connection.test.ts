@@ -95,6 +95,30 @@ describe('createCdpConnection: commands', () => {
   });
 });
 
+describe('createCdpConnection: events', () => {
+  it('drops events nobody listens to unparsed, and delivers them once someone does', async () => {
+    const { browser, conn } = setup();
+    const seen: unknown[] = [];
+    browser.emit('Network.dataReceived', { requestId: 'R1', dataLength: 10 }, 'S1'); // no listener: dropped
+    await flush();
+    browser.transport.onmessage?.('{"method":"Network.dataReceived","params":{'); // not even JSON: never parsed
+    const off = conn.on('Network.dataReceived', (params, sessionId) => seen.push([params, sessionId]));
+    browser.emit('Network.dataReceived', { requestId: 'R2', dataLength: 20 }, 'S1');
+    await flush();
+    // an escaped method name is left to the full parse, which unescapes it
+    browser.transport.onmessage?.('{"method":"Network.data\\u0052eceived","params":{"requestId":"R3"}}');
+    await flush();
+    expect(seen).toEqual([
+      [{ requestId: 'R2', dataLength: 20 }, 'S1'],
+      [{ requestId: 'R3' }, undefined],
+    ]);
+    off();
+    browser.emit('Network.dataReceived', { requestId: 'R4', dataLength: 40 }, 'S1');
+    await flush();
+    expect(seen).toHaveLength(2);
+  });
+});
+
 describe('createCdpConnection: close', () => {
   it('close() rejects every pending command with CLOSED, later sends too, and tells onClose once', async () => {
     const { browser, conn } = setup();

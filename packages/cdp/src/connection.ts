@@ -1,6 +1,6 @@
 import { CdpError } from './errors.js';
 import { createEventRouter, type CdpEventFilter, type CdpEventHandler } from './event-router.js';
-import { parseCdpMessage } from './messages.js';
+import { parseCdpMessage, peekEventMethod } from './messages.js';
 import { createPendingCommands, systemCdpClock, type CdpClock } from './pending-commands.js';
 import type { CdpEventName, CdpMethod, CdpParams, CdpResult } from './protocol.js';
 import type { CdpTransport } from './transport.js';
@@ -100,6 +100,9 @@ export function createCdpConnection(transport: CdpTransport, options: CdpConnect
   };
 
   transport.onmessage = (text) => {
+    // most of a page's events (data chunks, extra-info headers, …) often have no listener: skip parsing them
+    const peeked = peekEventMethod(text);
+    if (peeked !== undefined && peeked !== 'Target.detachedFromTarget' && !router.listens(peeked)) return;
     const message = parseCdpMessage(text);
     if (message === undefined || state === 'CLOSED') return;
     if (message.kind === 'response') return pending.settle(message);

@@ -21,6 +21,8 @@ type Listener = { readonly session: string | null | undefined; readonly handler:
 /** Listeners by method, dispatched in subscription order. */
 export type EventRouter = CdpEventSource & {
   dispatch(method: string, params: Record<string, unknown>, sessionId: string | undefined): void;
+  /** Whether anyone listens to `method` (on any session). */
+  listens(method: string): boolean;
 };
 
 /**
@@ -40,6 +42,7 @@ export function createEventRouter(onListenerError: (error: unknown, method: stri
         if (set.size === 0 && byMethod.get(method) === set) byMethod.delete(method);
       };
     },
+    listens: (method) => byMethod.has(method),
     dispatch(method, params, sessionId) {
       const set = byMethod.get(method);
       if (set === undefined) return;

@@ -72,3 +72,18 @@ export function parseCdpMessage(text: string): CdpIncomingMessage | undefined {
   }
   return undefined;
 }
+
+const EVENT_PREFIX = '{"method":"';
+
+/**
+ * The method of an event frame as Chromium writes it (`{"method":"X",…`), read
+ * without parsing the frame; undefined for anything else (responses, other
+ * layouts). Lets a connection drop events nobody listens to unparsed.
+ */
+export function peekEventMethod(text: string): string | undefined {
+  if (!text.startsWith(EVENT_PREFIX)) return undefined;
+  const end = text.indexOf('"', EVENT_PREFIX.length);
+  if (end < 0) return undefined;
+  const method = text.slice(EVENT_PREFIX.length, end);
+  return method.includes('\\') ? undefined : method; // an escape: leave it to the full parse
+}

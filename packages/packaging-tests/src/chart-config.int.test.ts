@@ -56,6 +56,16 @@ describe.each([
     expect(containers).toEqual(Object.keys(PACKAGES).sort());
     expect(problems).toEqual([]);
   });
+
+  it("gives the executor a caller key the broker trusts (IssueSessionToken), not the broker's token secret", async () => {
+    const docs = parseYamlDocs(await helmOk(env.tools.helm, ['template', 'r', CHART_DIR, ...args]));
+    const envOf = (name: string) => renderedContainers(docs).find((c) => c.container === name)?.env ?? {};
+    const [broker, executor] = [envOf('session-broker'), envOf('task-executor')];
+    expect(executor['BROKER_CALLER_KEY']?.length).toBeGreaterThanOrEqual(16);
+    expect(broker['TRUSTED_CALLER_KEYS']?.split(',')).toContain(executor['BROKER_CALLER_KEY']);
+    expect(executor['BROKER_CALLER_KEY']).not.toBe(broker['TOKEN_SECRET']);
+    expect(Object.keys(executor).filter((k) => k.includes('TOKEN_SECRET'))).toEqual([]);
+  });
 });
 
 it('a value the service refuses is caught, naming the variable', async () => {

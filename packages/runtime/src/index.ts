@@ -22,6 +22,7 @@ export { callKey, callOptions } from './serving/call-context.js';
 export type { CallContext } from './serving/call-context.js';
 export { registration, startServer } from './serving/server.js';
 export type { RunningServer, ServerOptions, ServerState, ServiceRegistration } from './serving/server.js';
+export type { ExtraProbe } from './serving/http-server.js';
 export {
   callPropagationInterceptor,
   createServiceClient,

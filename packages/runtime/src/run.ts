@@ -29,6 +29,8 @@ export type ServiceContext<C> = {
 export type BuiltService = {
   readonly services: readonly ServiceRegistration[];
   readonly readinessChecks?: readonly (() => Promise<string | undefined>)[];
+  /** Extra probe endpoints on the HTTP port by exact path (see ServerOptions.extraProbes). */
+  readonly extraProbes?: ServerOptions['extraProbes'];
   /** WebSocket upgrades on the HTTP port (see ServerOptions.httpUpgrade). */
   readonly httpUpgrade?: ServerOptions['httpUpgrade'];
   /** Serve native gRPC (default true). */
@@ -91,6 +93,7 @@ export async function startService<C extends { readonly server: ServerConfig }>(
     metrics,
     tracing,
     ...(built.readinessChecks ? { readinessChecks: built.readinessChecks } : {}),
+    ...(built.extraProbes ? { extraProbes: built.extraProbes } : {}),
     ...(built.serveGrpc === undefined ? {} : { serveGrpc: built.serveGrpc }),
     ...(built.httpUpgrade ? { httpUpgrade: built.httpUpgrade } : {}),
   });

@@ -6,7 +6,8 @@
  */
 export { loadConfig } from './config.js';
 export type { SidecarConfig } from './config.js';
-export { instrumentationSidecarService, SIDECAR_KAFKA_BATCH } from './service.js';
+export { createInstrumentationSidecarService, instrumentationSidecarService, SIDECAR_KAFKA_BATCH } from './service.js';
+export type { SidecarOverrides } from './service.js';
 export { createSidecar } from './sidecar.js';
 export type { Sidecar, SidecarDeps, SidecarState } from './sidecar.js';
 export { SidecarError, isSidecarError } from './errors.js';

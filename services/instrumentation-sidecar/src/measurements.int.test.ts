@@ -107,8 +107,13 @@ describe('sidecar against real Chromium and real Kafka: known pages, right topic
       ctx,
     );
 
-  /** Runs action `index` (a navigation to `path`) and returns the measurements of it that reached Kafka, by metric. */
-  async function action(index: number, path: string, wait: readonly string[]): Promise<Map<string, Measurement[]>> {
+  /**
+   * Runs action `index` (a navigation to `path`) and returns the measurements of it that reached Kafka, by metric.
+   * Waits for `wait` and for the END's `action_duration`: it is produced after every page measurement of the
+   * action, and one session's envelopes keep their order on Kafka, so the late ones (LCP candidates) are in.
+   */
+  async function action(index: number, path: string, metrics: readonly string[]): Promise<Map<string, Measurement[]>> {
+    const wait = [...new Set([...metrics, 'action_duration'])];
     mark(index, ActionPhase.START);
     await page.goto(`${site.origin}${path}`);
     await new Promise((r) => setTimeout(r, 700)); // late LCP / layout-shift entries

@@ -4,7 +4,7 @@ import { flush } from '@nightglow/cdp/testing';
 import { ActionPhase, InstrumentStatus, type Measurement } from '@nightglow/contracts/instrumentation/v1';
 import { createManualClock } from '@nightglow/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DETECTION_SETTLE_MS } from './instruments/sampler.js';
+import { DETECTION_SETTLE_MS, LOAD_WAIT_MAX_MS } from './instruments/sampler.js';
 import { createInstrumentationHandlers } from './rpc/handlers.js';
 import { createSidecar, type Sidecar } from './sidecar.js';
 import { emitPageLoad, fakeChromium } from './testing/fake-page.js';
@@ -199,5 +199,39 @@ describe('sidecar on a fake browser: pages, phases, intervals', () => {
       ),
     ).toEqual([5e6, 5e6, 5e6, 5e6]);
     expect(t.sidecar.registry.get('state.dom_nodes').status).toBe(InstrumentStatus.DISABLED);
+  });
+
+  it('holds interval reads that talk to a loading page until its load (or LOAD_WAIT_MAX_MS); event-fold reads go on', async () => {
+    const t = await setup();
+    running = t.sidecar;
+    const commands = (): number => t.fake.browser.log().filter((m) => m.startsWith('Memory.getDOMCounters')).length;
+    const measured = (metric: string): number[] =>
+      values(
+        t.bus.of('measurements').map((e) => e.payload.value as Measurement),
+        metric,
+      );
+    t.clock.advance(4000);
+    t.fake.browser.emit('Page.frameStartedLoading', { frameId: 'T1' }, 'S1');
+    await flush();
+    t.clock.advance(1000); // dom_nodes and js_heap_used are due; the page has been loading for 1 s
+    await t.settle();
+    expect(commands()).toBe(0);
+    expect(measured('dom_nodes')).toEqual([]);
+    emitPageLoad(t.fake.browser); // its load event runs the held reads, once each
+    await t.settle();
+    expect(commands()).toBe(1);
+    expect(measured('dom_nodes')).toEqual([1234]);
+    expect(measured('js_heap_used')).toEqual([5e6]);
+    expect(measured('ttfb')).toEqual([250]); // folded from events, never held
+
+    // a page that keeps loading is read anyway once it has been loading for LOAD_WAIT_MAX_MS
+    expect(LOAD_WAIT_MAX_MS).toBeLessThan(4000);
+    t.clock.advance(1000);
+    t.fake.browser.emit('Page.frameStartedLoading', { frameId: 'T1' }, 'S1');
+    await flush();
+    t.clock.advance(4000); // the next tick: loading for 4 s
+    await t.settle();
+    expect(commands()).toBe(2);
+    expect(measured('dom_nodes')).toEqual([1234, 1234]);
   });
 });

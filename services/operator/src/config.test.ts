@@ -9,6 +9,21 @@ describe('operator config', () => {
     expect(c.healthProbe).toEqual({ host: '0.0.0.0', port: 8081 });
     expect(c.leaderElect).toBe(false);
     expect(c.server.httpPort).toBe(8080);
+    expect(c.taskRecordWaitMs).toBe(60_000);
+  });
+
+  it('takes --task-record-wait as a duration, 0s included, and refuses anything else', () => {
+    expect(loadConfig({}, ['--task-record-wait=0s']).taskRecordWaitMs).toBe(0);
+    expect(loadConfig({}, ['--task-record-wait=2m']).taskRecordWaitMs).toBe(120_000);
+    expect(() => loadConfig({}, ['--task-record-wait=soon'])).toThrow(/--task-record-wait: "soon" is not a duration/);
+  });
+
+  it('takes RECORD_STORE_API_KEY as a secret that never shows in the config as JSON', () => {
+    expect(loadConfig({}, []).recordStoreApiKey).toBeUndefined();
+    const c = loadConfig({ RECORD_STORE_API_KEY: 'ngk_reader-key-0123456789' }, []);
+    expect(c.recordStoreApiKey?.reveal()).toBe('ngk_reader-key-0123456789');
+    expect(JSON.stringify(c)).not.toContain('ngk_reader');
+    expect(() => loadConfig({ RECORD_STORE_API_KEY: 'two words' }, [])).toThrow(/RECORD_STORE_API_KEY/);
   });
 
   it('reads flags', () => {

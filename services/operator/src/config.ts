@@ -17,10 +17,12 @@
  * | `--max-concurrent-reconciles` | `2` | workers per controller |
  * | `--sync-period` | `10m` | every object is reconciled again at least this often |
  * | `--install-crds` | false | apply the CRDs at start (all-in-one, tests); Helm installs them otherwise |
+ * | `--task-record-wait` | `60s` | how long after a task finished the record store is asked (with backoff) for its sealed record before the TaskRecord is written without it (`0s`: ask once) |
  * | `POD_NAME` | hostname | leader identity prefix |
  * | `BROKER_URL` | `http://127.0.0.1:50051` | session broker gRPC URL |
  * | `EXECUTOR_URL` | `http://127.0.0.1:50052` | task executor gRPC URL |
  * | `RECORD_STORE_URL` | `http://127.0.0.1:50054` | record store gRPC URL |
+ * | `RECORD_STORE_API_KEY` | — | API key sent to the record store (READER role is enough); unset when its auth is off; redacted |
  * | `KUBECONFIG` | in-cluster | kubeconfig file for out-of-cluster runs |
  */
 import { randomBytes } from 'node:crypto';
@@ -28,6 +30,14 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, createEnvReader, readServerConfig, type Env, type ServerConfig } from '@nightglow/runtime';
 import { durationMs } from './duration.js';
+
+/** A secret value: `reveal()` gives it; its JSON and string forms are `[redacted]`, so logging the config never prints it. */
+export type Secret = { reveal(): string; toJSON(): string; toString(): string };
+
+/** Wraps `value` as a {@link Secret}. */
+export function secret(value: string): Secret {
+  return { reveal: () => value, toJSON: () => '[redacted]', toString: () => '[redacted]' };
+}
 
 /** A `[host]:port` listener address. */
 export type BindAddress = { readonly host: string; readonly port: number };
@@ -42,6 +52,8 @@ export type OperatorConfig = {
   readonly brokerUrl: string;
   readonly executorUrl: string;
   readonly recordStoreUrl: string;
+  /** Sent as `authorization: Bearer <key>` to the record store; undefined when its auth is off. */
+  readonly recordStoreApiKey: Secret | undefined;
   readonly kubeconfig: string | undefined;
   readonly leaderElection: {
     readonly leaseDurationMs: number;
@@ -55,6 +67,8 @@ export type OperatorConfig = {
   readonly workers: number;
   readonly syncPeriodMs: number;
   readonly installCrds: boolean;
+  /** How long after a task finished its sealed record is asked for before the TaskRecord is written without it; 0 = ask once. */
+  readonly taskRecordWaitMs: number;
 };
 
 /** Parses `:8080`, `0.0.0.0:8080` or `[::1]:8080`; undefined when malformed. */
@@ -82,6 +96,7 @@ function parseFlags(argv: readonly string[]): { values: Record<string, string | 
         'max-concurrent-reconciles': { type: 'string', default: '2' },
         'sync-period': { type: 'string', default: '10m' },
         'install-crds': { type: 'boolean', default: false },
+        'task-record-wait': { type: 'string', default: '60s' },
       },
       strict: true,
       allowPositionals: false,
@@ -123,6 +138,11 @@ export function loadConfig(env: Env, argv: readonly string[] = []): OperatorConf
   if (lease.retryPeriodMs >= lease.renewDeadlineMs) {
     r.reject('--leader-elect-retry-period', 'must be shorter than --leader-elect-renew-deadline');
   }
+  const recordWaitText = String(values['task-record-wait']);
+  const taskRecordWaitMs = recordWaitText === '0' ? 0 : durationMs(recordWaitText);
+  if (taskRecordWaitMs === undefined || taskRecordWaitMs < 0) {
+    r.reject('--task-record-wait', `${JSON.stringify(recordWaitText)} is not a duration (e.g. 60s, or 0s)`);
+  }
   const workers = Number(values['max-concurrent-reconciles']);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
     r.reject(
@@ -131,6 +151,8 @@ export function loadConfig(env: Env, argv: readonly string[] = []): OperatorConf
     );
   }
   const namespace = typeof values['namespace'] === 'string' ? values['namespace'] : undefined;
+  const apiKey = r.optionalString('RECORD_STORE_API_KEY');
+  if (apiKey !== undefined && /\s/.test(apiKey)) r.reject('RECORD_STORE_API_KEY', 'must not contain whitespace');
   const podNamespace = r.optionalString('POD_NAMESPACE');
   const podName = r.optionalString('POD_NAME');
   const config: OperatorConfig = {
@@ -142,6 +164,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): OperatorConf
     brokerUrl: url('BROKER_URL', 'http://127.0.0.1:50051'),
     executorUrl: url('EXECUTOR_URL', 'http://127.0.0.1:50052'),
     recordStoreUrl: url('RECORD_STORE_URL', 'http://127.0.0.1:50054'),
+    recordStoreApiKey: apiKey ? secret(apiKey) : undefined,
     kubeconfig: r.optionalString('KUBECONFIG'),
     leaderElection: {
       ...lease,
@@ -156,6 +179,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): OperatorConf
     workers,
     syncPeriodMs: span('sync-period'),
     installCrds: values['install-crds'] === true,
+    taskRecordWaitMs: taskRecordWaitMs ?? 0,
   };
   r.done();
   return config;

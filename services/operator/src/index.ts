@@ -4,7 +4,7 @@
  * reconcilers for embedding or testing them against other ports.
  */
 export { loadConfig, parseBindAddress } from './config.js';
-export type { BindAddress, OperatorConfig } from './config.js';
+export type { BindAddress, OperatorConfig, Secret } from './config.js';
 export { operatorService } from './service.js';
 export { OperatorError } from './errors.js';
 export type { OperatorErrorCode } from './errors.js';
@@ -16,11 +16,22 @@ export { createBrokerApi } from './clients/broker-api.js';
 export type { BrokerApi, BrokerSession, PoolStats } from './clients/broker-api.js';
 export { createExecutorApi } from './clients/executor-api.js';
 export type { ExecutorApi, ExecutorTask } from './clients/executor-api.js';
+export { createRecordStoreApi, toSealedRecord } from './clients/record-store-api.js';
+export type { RecordedAction, RecordStoreApi, SealedRecord } from './clients/record-store-api.js';
 export { createManager } from './manager/manager.js';
 export type { LeaderElectionOptions, Manager, ManagerOptions, ManagerState } from './manager/manager.js';
 export type { ControllerSpec } from './manager/controller-set.js';
 export { poolControllerSpec } from './pool/pool-controller.js';
-export { sessionControllerSpec } from './session/session-controller.js';
-export { taskControllerSpec } from './task/task-controller.js';
+export { createSessionFollower, sessionControllerSpec } from './session/session-controller.js';
+export { createTaskFollower, taskControllerSpec } from './task/task-controller.js';
+export { createStreamFollower } from './controller/stream-follower.js';
+export type {
+  ExternalSource,
+  Followed,
+  FollowState,
+  StreamFollower,
+  StreamFollowerOptions,
+} from './controller/stream-follower.js';
+export type { WatchUpdate } from './clients/watch-update.js';
 export { decideReplicas } from './pool/autoscale.js';
 export type { ScaleDecision, ScaleInput } from './pool/autoscale.js';

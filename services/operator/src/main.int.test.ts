@@ -6,13 +6,17 @@ import {
   startServiceProcess,
   type ServiceProcess,
 } from '@nightglow/runtime/testing';
-import { tools, useTestEnv } from '@nightglow/testenv';
+import { tools } from '@nightglow/testenv';
 import type { KubeObject } from './kube/kube-api.js';
 import { API_VERSION, RESOURCES } from './kube/resources.js';
 import { connectTestKube, createTestNamespace, eventually, installTestCrds } from './testing/kube-env.js';
+import { createOperatorIdentity, type OperatorIdentity } from './testing/operator-identity.js';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-const { api } = connectTestKube();
+// Fixtures are made as admin; the operator processes run with a token of the chart's operator ServiceAccount.
+const admin = connectTestKube();
+const { api } = admin;
+let op: OperatorIdentity;
 let ns = '';
 const procs: ServiceProcess[] = [];
 
@@ -27,7 +31,7 @@ const leaderArgs = (): string[] => [
   // No broker here: pools report BrokerConnected=False, which is all this test needs.
 ];
 const env = (podName: string): Record<string, string> => ({
-  KUBECONFIG: useTestEnv().kube.kubeconfigPath,
+  KUBECONFIG: op.kubeconfigPath,
   POD_NAME: podName,
   BROKER_URL: 'http://127.0.0.1:9',
   EXECUTOR_URL: 'http://127.0.0.1:9',
@@ -51,14 +55,16 @@ describe('operator process', () => {
   beforeAll(async () => {
     await installTestCrds(api);
     ns = await createTestNamespace(api, 'opproc');
+    op = await createOperatorIdentity(admin, ns);
   });
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.stop(2_000)));
+    await op?.cleanup();
   });
 
   it('serves its probes and drains on SIGTERM with exit 0', async () => {
     await expectServingProcess(main, env('solo'), tools().grpcHealthProbe, {
-      args: [...probeArgs, `--namespace=${ns}`, '--install-crds'],
+      args: [...probeArgs, `--namespace=${ns}`],
     });
   });
 

@@ -11,6 +11,8 @@ describe('loadConfig', () => {
     expect(c.sealGraceMs).toBe(5000);
     expect(c.retention.eventsMs).toBe(720 * 3_600_000);
     expect(c.consumerSessionTimeoutMs).toBe(30_000);
+    expect(c.ingestConcurrency).toBe(3);
+    expect(loadConfig({ INGEST_CONCURRENCY: '1' }).ingestConcurrency).toBe(1);
   });
 
   it('keeps the admin key out of logs', () => {
@@ -27,11 +29,12 @@ describe('loadConfig', () => {
         ADMIN_API_KEY: 'short',
         SEAL_GRACE: 'soon',
         CONSUMER_SESSION_TIMEOUT: '1s',
+        INGEST_CONCURRENCY: '0',
       });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
-      for (const v of ['DATABASE_URL', 'ADMIN_API_KEY', 'SEAL_GRACE', 'CONSUMER_SESSION_TIMEOUT'])
+      for (const v of ['DATABASE_URL', 'ADMIN_API_KEY', 'SEAL_GRACE', 'CONSUMER_SESSION_TIMEOUT', 'INGEST_CONCURRENCY'])
         expect((e as Error).message).toContain(v);
     }
   });

@@ -28,6 +28,12 @@ export type RecordStoreConfig = {
   readonly consumerGroup: string;
   /** Kafka group session timeout: how long a crashed member holds its partitions. */
   readonly consumerSessionTimeoutMs: number;
+  /**
+   * Kafka partitions ingested at the same time. Their transactions still take
+   * the ingest lock one by one; what overlaps is one partition's fetch and
+   * decoding with another's database work.
+   */
+  readonly ingestConcurrency: number;
   readonly sealGraceMs: number;
   readonly sealIntervalMs: number;
   readonly retention: RetentionPolicy;
@@ -51,6 +57,7 @@ export function loadConfig(env: Env): RecordStoreConfig {
     pgliteDir: r.string('PGLITE_DIR', { default: './data/records' }),
     consumerGroup: r.string('CONSUMER_GROUP', { default: 'record-store' }),
     consumerSessionTimeoutMs: r.durationMs('CONSUMER_SESSION_TIMEOUT', { default: 30_000, min: 6_000 }),
+    ingestConcurrency: r.int('INGEST_CONCURRENCY', { default: 3, min: 1, max: 64 }),
     sealGraceMs: r.durationMs('SEAL_GRACE', { default: 5_000, min: 0 }),
     sealIntervalMs: r.durationMs('SEAL_INTERVAL', { default: 1_000, min: 10 }),
     retention: {

@@ -40,6 +40,7 @@ async function openBus(config: RecordStoreConfig, logger: Logger): Promise<Event
       sessionTimeoutMs: config.consumerSessionTimeoutMs,
       joinTimeoutMs: 15_000,
       heartbeatIntervalMs: Math.min(3_000, Math.floor(config.consumerSessionTimeoutMs / 3)),
+      partitionsConsumedConcurrently: config.ingestConcurrency,
     },
   });
   await bus.start();

@@ -23,6 +23,7 @@ import { createPoolRegistry, type PoolRegistry } from './pools/pool-registry.js'
 import { createProxyConnections } from './proxy/connections.js';
 import { createUpgradeHandler } from './proxy/upgrade-handler.js';
 import { createHandlers } from './rpc/handlers.js';
+import { createTrustedCallers } from './rpc/trusted-callers.js';
 import { createActivityTracker } from './sessions/activity.js';
 import { createLifecycle, type ChangeObserver } from './sessions/lifecycle.js';
 import { isTerminal } from './sessions/record.js';
@@ -94,6 +95,10 @@ export function createBroker(deps: BrokerDeps): Broker {
     },
     onLaunched: (pool) => m.launches.child(pool).inc(),
     maintainEveryMs: 10_000,
+    // Replicas on one Redis share static and kubernetes browsers, so they share those pools' seats.
+    ...(backend.kind === 'redis'
+      ? { sharedSeats: { ledger: backend.seats, replicaId: identity.id, pollEveryMs: config.reapIntervalMs } }
+      : {}),
   });
   const connections = createProxyConnections();
   const owner: SessionHost = createSessionHost({
@@ -156,6 +161,8 @@ export function createBroker(deps: BrokerDeps): Broker {
       token: (id) => deps.tokens.issue(id),
       local: localBrowserViewOf(pools, owner),
     },
+    trustedCallers: createTrustedCallers(config.trustedCallerKeys),
+    issueToken: (id) => deps.tokens.issue(id),
   });
   let unsubscribe: () => void = () => undefined;
   return {

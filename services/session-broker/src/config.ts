@@ -41,6 +41,8 @@ export type BrokerConfig = {
   readonly reapIntervalMs: number;
   readonly gatewaySecret: string | undefined;
   readonly kubeconfigPath: string | undefined;
+  /** Service credentials accepted by IssueSessionToken (`TRUSTED_CALLER_KEYS`); empty: no caller is trusted. */
+  readonly trustedCallerKeys: readonly string[];
 };
 
 function readPools(r: EnvReader, readFile: (path: string) => string): PoolConfig[] {
@@ -61,6 +63,16 @@ function readPools(r: EnvReader, readFile: (path: string) => string): PoolConfig
   const { pools, problems } = parsePoolFile(text);
   for (const p of problems) r.reject(variable, p);
   return pools;
+}
+
+function readTrustedCallerKeys(r: EnvReader): string[] {
+  const raw = r.optionalString('TRUSTED_CALLER_KEYS');
+  if (raw === undefined) return [];
+  const keys = raw.split(',').map((k) => k.trim());
+  keys.forEach((k, i) => {
+    if (k.length < 16) r.reject('TRUSTED_CALLER_KEYS', `key ${i + 1} must be at least 16 characters`);
+  });
+  return keys;
 }
 
 /** Reads and validates the configuration; throws ConfigError naming every bad variable. */
@@ -104,6 +116,7 @@ export function loadConfig(
     reapIntervalMs: r.durationMs('REAP_INTERVAL', { default: 1000, min: 10 }),
     gatewaySecret,
     kubeconfigPath: r.optionalString('KUBECONFIG'),
+    trustedCallerKeys: readTrustedCallerKeys(r),
   };
   r.done();
   return config;

@@ -2,7 +2,9 @@
  * Two broker processes (the compiled main) sharing one real Redis: a session
  * created through A is read, watched, proxied (B forwards to A, which holds the
  * browser), touched, screencast and deleted through B; TTL reaping runs once,
- * on the lease holder. Build first: `npx tsc -b services/session-broker`.
+ * on the lease holder; a static pool's `maxSessions` and FIFO queue hold across
+ * both, and the seats of a replica killed with SIGKILL come back.
+ * Build first: `npx tsc -b services/session-broker`.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { durationFromMs } from '@bufbuild/protobuf/wkt';
-import type { Client } from '@connectrpc/connect';
+import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import {
   CloseReason,
   SessionBroker,
@@ -20,7 +22,8 @@ import {
 } from '@nightglow/contracts/broker/v1';
 import { createServiceClient, createTracing } from '@nightglow/runtime';
 import { startServiceProcess, type ServiceProcess } from '@nightglow/runtime/testing';
-import { useTestEnv } from '@nightglow/testenv';
+import { ErrorInfoSchema } from '@nightglow/contracts/google/rpc';
+import { launchChromium, useTestEnv, type ChromiumBrowser } from '@nightglow/testenv';
 import puppeteer from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, expectNoChromiumUnder, startFixtureServer, type FixtureServer } from './test-support/fixtures.js';
@@ -31,8 +34,10 @@ type Replica = { proc: ServiceProcess; client: Client<typeof SessionBroker>; dat
 let a: Replica;
 let b: Replica;
 let web: FixtureServer;
+let chrome: ChromiumBrowser;
+let prefix: string;
 
-async function replica(prefix: string): Promise<Replica> {
+async function replica(): Promise<Replica> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ngb-test-'));
   const proc = await startServiceProcess(main, {
     BIND_HOST: '127.0.0.1',
@@ -42,7 +47,20 @@ async function replica(prefix: string): Promise<Replica> {
     LOCAL_DATA_DIR: dataDir,
     REAP_INTERVAL: '200ms',
     SHUTDOWN_TIMEOUT: '5s',
-    POOLS: JSON.stringify({ pools: [{ name: 'default', maxSessions: 3, local: { prewarm: 0 } }] }),
+    POOLS: JSON.stringify({
+      pools: [
+        { name: 'default', maxSessions: 3, local: { prewarm: 0 } },
+        {
+          name: 'fixed',
+          source: 'static',
+          maxSessions: 2,
+          maxQueued: 2,
+          sessionsPerBrowser: 10,
+          defaults: { startUrl: '' },
+          static: { endpoints: [{ id: 'shared', url: `http://127.0.0.1:${new URL(chrome.wsEndpoint).port}` }] },
+        },
+      ],
+    }),
   });
   const client = createServiceClient(SessionBroker, { baseUrl: `http://127.0.0.1:${proc.grpcPort}`, tracing });
   return { proc, client, dataDir, http: `127.0.0.1:${proc.httpPort}` };
@@ -55,8 +73,9 @@ async function metric(r: Replica, pattern: RegExp): Promise<number> {
 
 beforeAll(async () => {
   web = await startFixtureServer();
-  const prefix = `test:${randomUUID()}:`;
-  [a, b] = await Promise.all([replica(prefix), replica(prefix)]);
+  chrome = await launchChromium();
+  prefix = `test:${randomUUID()}:`;
+  [a, b] = await Promise.all([replica(), replica()]);
 });
 
 afterAll(async () => {
@@ -67,7 +86,17 @@ afterAll(async () => {
     rmSync(r.dataDir, { recursive: true, force: true });
   }
   await web?.close();
+  await chrome?.stop();
 });
+
+const stateOf = async (r: Replica, id: string) => (await r.client.getSession({ sessionId: id })).session?.state;
+const reaches = (r: Replica, id: string, state: SessionState) =>
+  eventually(`${id} ${SessionState[state]}`, async () => ((await stateOf(r, id)) === state ? true : undefined));
+const exhaustion = (e: unknown) => {
+  const err = ConnectError.from(e);
+  const info = err.findDetails(ErrorInfoSchema)[0];
+  return { code: err.code, reason: info?.reason, queueLength: info?.metadata['queueLength'] };
+};
 
 describe('two replicas sharing Redis', () => {
   it('serves a session created through A entirely through B', async () => {
@@ -145,4 +174,66 @@ describe('two replicas sharing Redis', () => {
     expect((await metric(a, reaped)) + (await metric(b, reaped))).toBe(1);
     expect([await metric(a, leader), await metric(b, leader)].sort()).toEqual([0, 1]);
   });
+
+  it('holds a static pool to maxSessions across both replicas, with one FIFO queue', async () => {
+    const s1 = (await a.client.createSession({ pool: 'fixed' })).session;
+    const s2 = (await b.client.createSession({ pool: 'fixed' })).session;
+    expect([s1?.state, s2?.state]).toEqual([SessionState.READY, SessionState.READY]);
+    for (const r of [a, b]) expect((await r.client.getPool({ pool: 'fixed' })).pool).toMatchObject({ inUse: 2 });
+    const noWait = await b.client
+      .createSession({ pool: 'fixed', options: { queueTimeout: durationFromMs(0) } })
+      .catch((e: unknown) => e);
+    expect(exhaustion(noWait)).toEqual({ code: Code.ResourceExhausted, reason: 'QUEUE_TIMEOUT', queueLength: '0' });
+    const q1 = (await b.client.createSession({ pool: 'fixed', noWait: true })).session;
+    const q2 = (await a.client.createSession({ pool: 'fixed', noWait: true })).session;
+    expect([q1?.state, q1?.queuePosition, q2?.state, q2?.queuePosition]).toEqual([
+      SessionState.QUEUED,
+      1,
+      SessionState.QUEUED,
+      2,
+    ]);
+    const full = await a.client.createSession({ pool: 'fixed' }).catch((e: unknown) => e);
+    expect(exhaustion(full)).toEqual({ code: Code.ResourceExhausted, reason: 'QUEUE_FULL', queueLength: '2' });
+    expect((await a.client.getPool({ pool: 'fixed' })).pool).toMatchObject({ inUse: 2, queued: 2 });
+
+    await a.client.deleteSession({ sessionId: s1?.id ?? '' }); // freed on A: the oldest waiter (on B) gets it
+    await reaches(b, q1?.id ?? '', SessionState.READY);
+    await eventually('q2 moved to position 1', async () =>
+      (await a.client.getSession({ sessionId: q2?.id ?? '' })).session?.queuePosition === 1 ? true : undefined,
+    );
+    expect(await stateOf(a, q2?.id ?? '')).toBe(SessionState.QUEUED);
+    await b.client.deleteSession({ sessionId: s2?.id ?? '' });
+    await reaches(a, q2?.id ?? '', SessionState.READY);
+    for (const s of [q1, q2]) await a.client.deleteSession({ sessionId: s?.id ?? '' });
+    for (const s of [q1, q2]) await reaches(b, s?.id ?? '', SessionState.CLOSED);
+    await eventually('every seat back', async () =>
+      (await b.client.getPool({ pool: 'fixed' })).pool?.inUse === 0 ? true : undefined,
+    );
+  });
+
+  it('gives the seats of a replica killed with SIGKILL back once its heartbeat lapses', async () => {
+    const c = await replica();
+    try {
+      const held = await Promise.all([
+        c.client.createSession({ pool: 'fixed' }),
+        c.client.createSession({ pool: 'fixed' }),
+      ]);
+      expect(held.map((r) => r.session?.state)).toEqual([SessionState.READY, SessionState.READY]);
+      const refused = await a.client
+        .createSession({ pool: 'fixed', options: { queueTimeout: durationFromMs(0) } })
+        .catch((e: unknown) => e);
+      expect(exhaustion(refused).code).toBe(Code.ResourceExhausted);
+      c.proc.child.kill('SIGKILL');
+      await c.proc.exited;
+      // Waits in A's queue until the sweep frees C's seats (heartbeat TTL 15 s), then starts.
+      const after = (await a.client.createSession({ pool: 'fixed', options: { queueTimeout: durationFromMs(40_000) } }))
+        .session;
+      expect(after?.state).toBe(SessionState.READY);
+      for (const r of held) await reaches(a, r.session?.id ?? '', SessionState.FAILED); // owner gone
+      await a.client.deleteSession({ sessionId: after?.id ?? '' });
+    } finally {
+      if (c.proc.child.exitCode === null && c.proc.child.signalCode === null) c.proc.child.kill('SIGKILL');
+      rmSync(c.dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -12,8 +12,9 @@ import { registration, systemClock, type Clock, type Logger, type ServiceDefinit
 import { createBroker } from './broker.js';
 import { connectBrowserAgent, type BrowserAgent } from './browsers/browser-agent.js';
 import { createSourceFactory, type SourceFactory } from './browsers/source-factory.js';
-import type { BrowserEndpoint } from './browsers/source.js';
+import type { BrowserEndpoint, BrowserSource } from './browsers/source.js';
 import { loadConfig, type BrokerConfig } from './config.js';
+import type { PoolConfig } from './pools/pool-config.js';
 import { createBusPublisher } from './events/bus-events.js';
 import { createSidecarNotifier, type SidecarNotifier } from './sessions/sidecar.js';
 import { createTokenAuthority } from './sessions/tokens.js';
@@ -26,6 +27,11 @@ export type BrokerOverrides = {
   readonly clock?: Clock;
   readonly bus?: EventBus;
   readonly sourceFor?: SourceFactory;
+  /**
+   * Wraps each pool's source (the real one or `sourceFor`'s), e.g. the all-in-one
+   * attaching an instrumentation sidecar to every local browser it launches.
+   */
+  readonly decorateSource?: (source: BrowserSource, pool: PoolConfig) => BrowserSource;
   readonly connect?: (endpoint: BrowserEndpoint) => Promise<BrowserAgent>;
   readonly sidecars?: SidecarNotifier;
 };
@@ -53,6 +59,11 @@ async function openBus(config: BrokerConfig, logger: Logger): Promise<EventBus> 
   });
   await bus.start();
   return bus;
+}
+
+function decorated(factory: SourceFactory, overrides: BrokerOverrides): SourceFactory {
+  const decorate = overrides.decorateSource;
+  return decorate === undefined ? factory : (pool) => decorate(factory(pool), pool);
 }
 
 /** `0.0.0.0`/`::` are not addresses others can dial: advertise the host name instead. */
@@ -89,7 +100,7 @@ export function createSessionBrokerService(overrides: BrokerOverrides = {}): Ser
         metrics,
         tokens: createTokenAuthority(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret),
         identity: { id: config.replicaId, address, cdpBase: () => config.publicCdpUrl ?? `ws://${address()}` },
-        sourceFor: overrides.sourceFor ?? createSourceFactory(config, { clock, logger }),
+        sourceFor: decorated(overrides.sourceFor ?? createSourceFactory(config, { clock, logger }), overrides),
         connect:
           overrides.connect ??
           ((ep) => connectBrowserAgent(ep, { onSetupError: (e) => logger.debug({ err: e }, 'page setup failed') })),

@@ -1,13 +1,14 @@
 import { toJson } from '@bufbuild/protobuf';
 import { ValueSchema } from '@bufbuild/protobuf/wkt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionState } from '@nightglow/contracts/broker/v1';
 import { ActionState, TaskState, type Task } from '@nightglow/contracts/executor/v1';
 import { ACTION_TYPE_NAMES } from './spec/action-kinds.js';
 import { startHarness, type Harness } from './testing/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ env: { ALLOW_EVALUATE: 'true' } });
+  h = await startHarness({ sessions: 'broker', env: { ALLOW_EVALUATE: 'true' } });
 });
 afterAll(async () => {
   await h.stop();
@@ -71,7 +72,7 @@ const playground = [
   { fillForm: { fields: {} } },
 ];
 
-describe('every action type in real Chromium', () => {
+describe('every action type in real Chromium, through a real session broker', () => {
   it('runs a task using every action type and variant', async () => {
     const actions = playground.slice(0, -1);
     const { task } = await h.run(h.spec({ actions, actionTimeout: '10s' }));
@@ -99,6 +100,11 @@ describe('every action type in real Chromium', () => {
     expect(Object.keys(names).filter((n) => /^\d+-screenshot\.png$/.test(n))).toHaveLength(1);
     expect(task.actionResults.every((r) => r.duration !== undefined && r.attempts === 1)).toBe(true);
     expect(task.actionResults[2]?.page?.title).toBe('Playground - Nightglow Demo');
+    // It ran in an ephemeral broker session labelled with the task, deleted before the task ended.
+    const session = (await h.broker().getSession({ sessionId: task.sessionId })).session;
+    expect(session?.labels['nightglow.io/task-id']).toBe(task.id);
+    expect([SessionState.CLOSING, SessionState.CLOSED]).toContain(session?.state);
+    expect(await h.liveSessions()).toEqual([]);
   });
 
   it('fill_form sets text, select, checkbox and radio fields and submits', async () => {

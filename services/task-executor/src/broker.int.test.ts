@@ -21,7 +21,7 @@ import { watchUntil } from './testing/watch-until.js';
 
 const brokerMain = fileURLToPath(new URL('../../session-broker/dist/main.js', import.meta.url));
 const executorMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-const SECRET = 'executor-test-token-secret-0123';
+const CALLER_KEY = 'executor-test-caller-key-0123';
 let broker: ServiceProcess;
 const browserDir = mkdtempSync(join(tmpdir(), 'ng-exec-broker-'));
 /** Processes whose command line names the broker's browser folder (its Chromiums). */
@@ -50,8 +50,8 @@ async function run(c: Client<typeof TaskExecutor>, json: JsonValue) {
 beforeAll(async () => {
   broker = await startServiceProcess(
     brokerMain,
-    { TOKEN_SECRET: SECRET, LOCAL_DATA_DIR: browserDir },
-    { timeoutMs: 30_000 },
+    { TRUSTED_CALLER_KEYS: `some-other-service-key-0123,${CALLER_KEY}`, LOCAL_DATA_DIR: browserDir },
+    { timeoutMs: 60_000 },
   );
   site = await startFixtureSite();
   executor = await startService(createTaskExecutorService(), {
@@ -60,7 +60,7 @@ beforeAll(async () => {
     HTTP_PORT: '0',
     LOG_LEVEL: 'silent',
     BROKER_URL: `http://127.0.0.1:${broker.grpcPort}`,
-    BROKER_TOKEN_SECRET: SECRET,
+    BROKER_CALLER_KEY: CALLER_KEY,
   });
   sessions = createClient(SessionBroker, grpc(broker.grpcPort));
   tasks = createClient(TaskExecutor, grpc(executor.server.grpcPort));
@@ -136,14 +136,50 @@ describe('through a real session broker', () => {
     expect(gone instanceof ConnectError && gone.code).toBe(Code.NotFound);
   });
 
+  it('refuses existing sessions FAILED_PRECONDITION when the broker does not trust its caller key', async () => {
+    const created = await sessions.createSession({});
+    const id = created.session?.id ?? '';
+    const base = { BIND_HOST: '127.0.0.1', GRPC_PORT: '0', HTTP_PORT: '0', LOG_LEVEL: 'silent' };
+    const url = `http://127.0.0.1:${broker.grpcPort}`;
+    try {
+      for (const [key, message] of [
+        [undefined, /need BROKER_CALLER_KEY/],
+        ['an-untrusted-caller-key-0123', /does not accept the executor's BROKER_CALLER_KEY/],
+      ] as const) {
+        const env = { ...base, BROKER_URL: url, ...(key ? { BROKER_CALLER_KEY: key } : {}) };
+        const other = await startService(createTaskExecutorService(), env);
+        try {
+          const c = createClient(TaskExecutor, grpc(other.server.grpcPort));
+          const e = await c
+            .submitTask({ spec: spec({ sessionId: id, actions: [{ navigate: { url: site.url } }] }) })
+            .catch((x: unknown) => ConnectError.from(x));
+          expect(e instanceof ConnectError && e.code).toBe(Code.FailedPrecondition);
+          expect(e instanceof ConnectError && e.rawMessage).toMatch(message);
+          expect(e instanceof ConnectError && e.rawMessage).not.toContain(CALLER_KEY);
+        } finally {
+          await other.stop();
+        }
+      }
+      const closedId = (await sessions.createSession({})).session?.id ?? '';
+      await sessions.deleteSession({ sessionId: closedId });
+      const closed = await tasks
+        .submitTask({ spec: spec({ sessionId: closedId, actions: [{ navigate: { url: site.url } }] }) })
+        .catch((x: unknown) => ConnectError.from(x));
+      expect(closed instanceof ConnectError && closed.code).toBe(Code.FailedPrecondition);
+    } finally {
+      await sessions.deleteSession({ sessionId: id });
+    }
+  });
+
   it('two executor processes sharing Redis: one runs, the other answers WatchTask and GetTask', async () => {
     const env = {
       STATE_STORE: 'redis',
       REDIS_URL: useTestEnv().redis.url,
       BROKER_URL: `http://127.0.0.1:${broker.grpcPort}`,
-      BROKER_TOKEN_SECRET: SECRET,
+      BROKER_CALLER_KEY: CALLER_KEY,
     };
-    const procs = await Promise.all([startServiceProcess(executorMain, env), startServiceProcess(executorMain, env)]);
+    const start = () => startServiceProcess(executorMain, env, { timeoutMs: 60_000 });
+    const procs = await Promise.all([start(), start()]);
     try {
       const [a, b] = procs.map((p) => createClient(TaskExecutor, grpc(p.grpcPort))) as [
         Client<typeof TaskExecutor>,

@@ -3,6 +3,7 @@
  * and validated: a bad value stops start-up with a message naming the
  * variable. Variables are listed in this service's README.
  */
+import { hostname } from 'node:os';
 import { createEnvReader, readEventBusConfig, readServerConfig, readStateStoreConfig } from '@nightglow/runtime';
 import type { Env, EventBusConfig, ServerConfig, StateStoreConfig } from '@nightglow/runtime';
 
@@ -11,8 +12,11 @@ export type SessionSourceConfig =
   | {
       readonly kind: 'broker';
       readonly brokerUrl: string;
-      /** The broker's TOKEN_SECRET, to connect to existing sessions; redacted in logs. */
-      readonly tokenSecret: Uint8Array | undefined;
+      /**
+       * The executor's service credential at the broker (one of its TRUSTED_CALLER_KEYS), sent
+       * with IssueSessionToken to connect to existing sessions; never logged.
+       */
+      readonly callerKey: string | undefined;
     }
   | { readonly kind: 'cdp'; readonly cdpEndpoint: string };
 
@@ -32,6 +36,13 @@ export type ExecutorConfig = {
   readonly retentionMs: number;
   /** Deadline of one MarkPhase call to a sidecar. */
   readonly phaseMarkTimeoutMs: number;
+  /** Identity of this replica in the shared state (task ownership, heartbeat). */
+  readonly replicaId: string;
+  /**
+   * With Redis state: a replica whose heartbeat is older than this is taken for dead and
+   * another replica takes over its tasks. Heartbeats go out every third of it.
+   */
+  readonly replicaTimeoutMs: number;
 };
 
 /** Reads and validates the task-executor's configuration; throws ConfigError naming every bad variable. */
@@ -39,8 +50,15 @@ export function loadConfig(env: Env): ExecutorConfig {
   const r = createEnvReader(env);
   const brokerUrl = r.optionalUrl('BROKER_URL', ['http:', 'https:']) ?? 'http://127.0.0.1:50051';
   const source = r.oneOf('SESSION_SOURCE', ['broker', 'cdp'] as const, { default: 'broker' });
-  const secret = r.optionalString('BROKER_TOKEN_SECRET');
-  if (secret !== undefined && secret.length < 16) r.reject('BROKER_TOKEN_SECRET', 'must be at least 16 characters');
+  const callerKey = r.optionalString('BROKER_CALLER_KEY');
+  if (callerKey !== undefined && (callerKey.length < 16 || callerKey.includes(',')))
+    r.reject('BROKER_CALLER_KEY', 'must be at least 16 characters, without commas');
+  if (r.optionalString('BROKER_TOKEN_SECRET') !== undefined) {
+    r.reject(
+      'BROKER_TOKEN_SECRET',
+      "is no longer used: set BROKER_CALLER_KEY to a key listed in the broker's TRUSTED_CALLER_KEYS",
+    );
+  }
   const cdp = r.optionalUrl('CDP_ENDPOINT', ['ws:', 'wss:']);
   if (source === 'cdp' && cdp === undefined)
     r.reject('CDP_ENDPOINT', 'is required when SESSION_SOURCE=cdp (a ws:// DevTools URL)');
@@ -54,7 +72,7 @@ export function loadConfig(env: Env): ExecutorConfig {
         : {
             kind: 'broker',
             brokerUrl,
-            tokenSecret: secret === undefined ? undefined : new TextEncoder().encode(secret),
+            callerKey,
           },
     brokerUrl,
     taskConcurrency: r.int('TASK_CONCURRENCY', { default: 4, min: 1, max: 256 }),
@@ -62,6 +80,10 @@ export function loadConfig(env: Env): ExecutorConfig {
     allowEvaluate: r.bool('ALLOW_EVALUATE', { default: false }),
     retentionMs: r.durationMs('TASK_RETENTION', { default: 24 * 3_600_000, min: 1000 }),
     phaseMarkTimeoutMs: r.durationMs('PHASE_MARK_TIMEOUT', { default: 1000, min: 1 }),
+    replicaId: r.string('REPLICA_ID', {
+      default: `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    }),
+    replicaTimeoutMs: r.durationMs('REPLICA_TIMEOUT', { default: 15_000, min: 300 }),
   };
   r.done();
   return config;

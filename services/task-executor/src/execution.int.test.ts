@@ -27,7 +27,7 @@ const actionEvents = (events: WatchTaskResponse[], type: ActionEventType) =>
 
 describe('execution semantics in real Chromium', () => {
   it('a selector that never appears fails the action naming selector and timeout, fails the task, leaves the session intact', async () => {
-    const sessionId = await h.sessions.openSession();
+    const sessionId = await h.direct().openSession();
     try {
       const spec = h.spec({
         sessionId,
@@ -54,11 +54,11 @@ describe('execution semantics in real Chromium', () => {
       expect(task.errorSnapshot?.errorMessage).toContain('#never');
       expect(task.sessionId).toBe(sessionId);
       expect(task.ephemeralSession).toBe(false);
-      expect(h.sessions.liveSessions()).toEqual([sessionId]);
+      expect(await h.liveSessions()).toEqual([sessionId]);
       const again = await h.run(h.spec({ sessionId, actions: [{ assert: { urlMatches: '/playground$' } }] }));
       expect(again.task.state).toBe(TaskState.SUCCEEDED);
     } finally {
-      await h.sessions.closeSession(sessionId);
+      await h.direct().closeSession(sessionId);
     }
   });
 
@@ -133,7 +133,7 @@ describe('execution semantics in real Chromium', () => {
     expect(task.error?.actionIndex).toBe(1);
     expect(task.actionResults[1]?.error?.reason).toBe(ActionErrorReason.CANCELLED);
     expect(task.actionResults[2]?.state).toBe(ActionState.SKIPPED);
-    expect(h.sessions.liveSessions()).toEqual([]);
+    expect(await h.liveSessions()).toEqual([]);
   });
 
   it('CancelTask stops a running task within a second', async () => {
@@ -149,7 +149,7 @@ describe('execution semantics in real Chromium', () => {
     expect(cancelled.task?.state).toBe(TaskState.CANCELLED);
     expect(cancelled.task?.error?.message).toBe('cancelled: test says stop');
     expect(cancelled.task?.actionResults[1]?.error?.reason).toBe(ActionErrorReason.CANCELLED);
-    expect(h.sessions.liveSessions()).toEqual([]);
+    expect(await h.liveSessions()).toEqual([]);
     const again = await h.client.cancelTask({ taskId: id });
     expect(again.task?.state).toBe(TaskState.CANCELLED);
   });

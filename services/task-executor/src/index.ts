@@ -14,7 +14,7 @@ export { createBrokerSessionProvider } from './sessions/broker-provider.js';
 export type { BrokerProviderOptions } from './sessions/broker-provider.js';
 export { createDirectSessionProvider } from './sessions/direct-provider.js';
 export type { DirectSessionProvider } from './sessions/direct-provider.js';
-export type { TaskStore, Unsubscribe } from './store/port.js';
+export type { HeldTask, ReplicaLeases, TaskStore, Unsubscribe } from './store/port.js';
 export { createMemoryStore } from './store/memory-store.js';
 export type { MemoryStoreOptions } from './store/memory-store.js';
 export { createRedisStore } from './store/redis-store.js';

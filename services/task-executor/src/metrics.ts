@@ -9,6 +9,7 @@
  * | `nightglow_executor_action_duration_seconds` | histogram | `action_type`, `outcome` (`succeeded`/`failed`), backoffs included |
  * | `nightglow_executor_action_retries_total` | counter | `action_type` |
  * | `nightglow_executor_phase_mark_failures_total` | counter | marks the sidecar did not take |
+ * | `nightglow_executor_takeovers_total` | counter | `outcome`: tasks of a dead replica this replica `requeued` or `failed` |
  */
 import type { Metrics } from '@nightglow/runtime';
 import {
@@ -30,6 +31,7 @@ export type ExecutorMetrics = {
   readonly actionDuration: Family<HistogramChild>;
   readonly actionRetries: Family<CounterChild>;
   readonly phaseMarkFailures: CounterChild;
+  readonly takeovers: Family<CounterChild>;
 };
 
 /** Registers the executor's metrics on `registry`. */
@@ -72,5 +74,11 @@ export function createExecutorMetrics(registry: Metrics['registry']): ExecutorMe
       labelNames: [],
       registry,
     }).child(),
+    takeovers: counterFamily({
+      name: 'nightglow_executor_takeovers_total',
+      help: 'Tasks of a dead executor replica taken over here: requeued (were queued) or failed (were running).',
+      labelNames: ['outcome'],
+      registry,
+    }),
   };
 }

@@ -5,7 +5,9 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ActionEventType,
+  TaskEventType,
   TaskExecutor,
+  TaskFailureReason,
   TaskSpecSchema,
   TaskState,
   TemplateSchema,
@@ -37,7 +39,8 @@ beforeAll(async () => {
     CDP_ENDPOINT: chromium.wsEndpoint,
     TASK_CONCURRENCY: '2',
   };
-  procs = await Promise.all([startServiceProcess(main, env), startServiceProcess(main, env)]);
+  const start = () => startServiceProcess(main, env, { timeoutMs: 60_000 });
+  procs = await Promise.all([start(), start()]);
   [a, b] = procs.map(client) as [Client<typeof TaskExecutor>, Client<typeof TaskExecutor>];
 });
 afterAll(async () => {
@@ -100,5 +103,92 @@ describe('two executor processes sharing Redis', () => {
       template: fromJson(TemplateSchema, { name: 'shared', actions: [{ navigate: { url: `${site.url}/news` } }] }),
     });
     expect((await b.getTemplate({ name: 'shared' })).template?.revision).toBe(1n);
+  });
+});
+
+describe('replica takeover (REPLICA_TIMEOUT)', () => {
+  it('a SIGKILLed replica: its running task ends FAILED naming it, its queued task runs once on a survivor', async () => {
+    const env = {
+      STATE_STORE: 'redis',
+      REDIS_URL: useTestEnv().redis.url,
+      SESSION_SOURCE: 'cdp',
+      CDP_ENDPOINT: chromium.wsEndpoint,
+      TASK_CONCURRENCY: '1',
+      REPLICA_TIMEOUT: '1500ms',
+    };
+    // Generous start timeouts: a loaded machine can take long to start three processes.
+    const started = await Promise.allSettled(
+      ['victim-replica', 'survivor-1', 'survivor-2'].map((id) =>
+        startServiceProcess(main, { ...env, REPLICA_ID: id }, { timeoutMs: 90_000 }),
+      ),
+    );
+    const up = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const [victim, ...survivors] = up as [ServiceProcess, ServiceProcess, ServiceProcess];
+    try {
+      expect(started.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual(['ok', 'ok', 'ok']);
+      const v = client(victim);
+      const [s1, s2] = survivors.map(client) as [Client<typeof TaskExecutor>, Client<typeof TaskExecutor>];
+      const running = await v.submitTask({
+        spec: spec({
+          actions: [{ navigate: { url: `${site.url}/playground` } }, { waitFor: { duration: '60s' } }],
+        }),
+      });
+      const probe = `/news?probe=${running.task?.id ?? ''}`;
+      const queued = await v.submitTask({
+        spec: spec({
+          actions: [
+            { navigate: { url: `${site.url}${probe}` } },
+            { extract: { selector: '.title', all: true, output: 'titles' } },
+          ],
+        }),
+      });
+      const [runningId, queuedId] = [running.task?.id ?? '', queued.task?.id ?? ''];
+      await watchUntil(s1, runningId, (e) => e.event.case === 'actionEvent' && e.event.value.result?.index === 1);
+      expect((await s1.getTask({ taskId: queuedId })).task?.state).toBe(TaskState.QUEUED);
+
+      const t0 = Date.now();
+      victim.child.kill('SIGKILL');
+      expect(await victim.exited).toBeNull();
+      let detectedMs = 0;
+      const [lost, ran] = await Promise.all([
+        watchUntil(s1, runningId, () => false).then((events) => {
+          detectedMs = Date.now() - t0;
+          return events;
+        }),
+        watchUntil(s2, queuedId, () => false),
+      ]);
+      const end = lost[lost.length - 1];
+      const lostTask = end?.event.case === 'taskEvent' ? end.event.value.task : undefined;
+      expect(lostTask?.state).toBe(TaskState.FAILED);
+      expect(lostTask?.error?.reason).toBe(TaskFailureReason.EXECUTOR_LOST);
+      expect(lostTask?.error?.message).toBe('executor replica victim-replica stopped while running the task');
+      expect(lostTask?.error?.actionIndex).toBe(1);
+      // Ended within REPLICA_TIMEOUT + a third of it (2 s) of the last heartbeat, plus slack for a loaded machine.
+      expect(detectedMs).toBeLessThan(8000);
+
+      const last = ran[ran.length - 1];
+      const ranTask = last?.event.case === 'taskEvent' ? last.event.value.task : undefined;
+      expect(ranTask?.state, JSON.stringify(ranTask?.error)).toBe(TaskState.SUCCEEDED);
+      expect(ranTask?.outputs['titles']).toBeDefined();
+      // Exactly once: one start seen, one page load of the probe URL, whichever survivor took it.
+      const starts = ran.filter((e) => e.event.case === 'taskEvent' && e.event.value.type === TaskEventType.STARTED);
+      expect(starts).toHaveLength(1);
+      expect(site.requests.filter((r) => r === `GET ${probe}`)).toHaveLength(1);
+      expect((await s2.getTask({ taskId: queuedId })).task?.state).toBe(TaskState.SUCCEEDED);
+      const takeovers = async (outcome: string): Promise<number> => {
+        let n = 0;
+        for (const p of survivors) {
+          const text = await (await fetch(`http://127.0.0.1:${p.httpPort}/metrics`)).text();
+          const m = new RegExp(`^nightglow_executor_takeovers_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`, 'm');
+          n += Number(m.exec(text)?.[1] ?? 0);
+        }
+        return n;
+      };
+      expect([await takeovers('failed'), await takeovers('requeued')]).toEqual([1, 1]);
+    } finally {
+      for (const r of started) if (r.status === 'rejected') process.stderr.write(`${String(r.reason)}\n`);
+      if (victim && victim.child.exitCode === null && victim.child.signalCode === null) victim.child.kill('SIGKILL');
+      expect(await Promise.all(survivors.map((p) => p.stop()))).toEqual(survivors.map(() => 0));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { toJson, toJsonString } from '@bufbuild/protobuf';
+import { SessionState } from '@nightglow/contracts/broker/v1';
 import { EnvelopeSchema } from '@nightglow/contracts/events/v1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -26,13 +27,13 @@ async function sample(name: string): Promise<ReturnType<Harness['spec']>> {
 }
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ sessions: 'broker' });
 });
 afterAll(async () => {
   await h.stop();
 });
 
-describe('samples against the fixture site in real Chromium', () => {
+describe('samples against the fixture site in real Chromium, through a real session broker', () => {
   it('news-titles: extracts every title and screenshots the page', async () => {
     const { task } = await h.run(await sample('news-titles.yaml'));
     expect(task.state, JSON.stringify(task.error)).toBe(TaskState.SUCCEEDED);
@@ -42,7 +43,10 @@ describe('samples against the fixture site in real Chromium', () => {
     expect(shot?.contentType).toBe('image/png');
     expect(Number(shot?.sizeBytes)).toBeGreaterThan(1000);
     expect(shot?.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(h.sessions.liveSessions()).toEqual([]);
+    expect(await h.liveSessions()).toEqual([]);
+    const session = (await h.broker().getSession({ sessionId: task.sessionId })).session;
+    expect(session?.labels['nightglow.io/task-id']).toBe(task.id);
+    expect([SessionState.CLOSING, SessionState.CLOSED]).toContain(session?.state);
   });
 
   it('login: logs in through the form and sees the dashboard; the password never leaves', async () => {
@@ -58,8 +62,15 @@ describe('samples against the fixture site in real Chromium', () => {
     expect(task.actions[2]?.kind.case === 'type' && task.actions[2].kind.value.text).toBe('***');
   });
 
-  it('request-form: fills every kind of field with human-like input and asserts the confirmation', async () => {
-    const { task } = await h.run(await sample('request-form.yaml'));
+  it('request-form, in an existing broker session: fills every field with human-like input, asserts the confirmation', async () => {
+    const created = await h.broker().createSession({ labels: { owner: 'samples-test' } });
+    const sessionId = created.session?.id ?? '';
+    const spec = await sample('request-form.yaml');
+    spec.session = { case: 'sessionId', value: sessionId };
+    const { task } = await h.run(spec);
+    expect([task.sessionId, task.ephemeralSession]).toEqual([sessionId, false]);
+    expect((await h.broker().getSession({ sessionId })).session?.state).toBe(SessionState.READY);
+    await h.broker().deleteSession({ sessionId });
     expect(task.state, JSON.stringify(task.error)).toBe(TaskState.SUCCEEDED);
     const text = toJson(ValueSchema, task.outputs['confirmation']!) as string;
     expect(text).toContain('Thanks, Ada Lovelace! Your team plan request for 5 seat(s)');

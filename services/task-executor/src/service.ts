@@ -71,7 +71,7 @@ export function createTaskExecutorService(ports: ExecutorPorts = {}): ServiceDef
               baseUrl: s.brokerUrl,
               tracing,
               logger,
-              ...(s.tokenSecret ? { tokenSecret: s.tokenSecret } : {}),
+              ...(s.callerKey === undefined ? {} : { callerKey: s.callerKey }),
             }));
       if (!ports.sessions) owned.push(() => sessions.close());
       const m = createExecutorMetrics(metrics.registry);
@@ -97,7 +97,9 @@ export function createTaskExecutorService(ports: ExecutorPorts = {}): ServiceDef
         concurrency: config.taskConcurrency,
         queueLimit: config.queueLimit,
         allowEvaluate: config.allowEvaluate,
+        replica: { id: config.replicaId, timeoutMs: config.replicaTimeoutMs },
       });
+      await executor.start();
       const templates = createTemplateRegistry(store, clock);
       return {
         services: [registration(TaskExecutor, taskExecutorImpl(executor, templates))],

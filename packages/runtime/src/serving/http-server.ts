@@ -1,7 +1,7 @@
 /**
  * The HTTP/1.1 listener: Connect (curl with JSON works) and gRPC-Web for every
  * service, plus `/metrics` (Prometheus), `/healthz` (liveness) and `/readyz`
- * (readiness), with CORS for the configured origins.
+ * (readiness), any extra probes the service adds, with CORS for the configured origins.
  */
 import http from 'node:http';
 import type { DescService } from '@bufbuild/protobuf';
@@ -25,7 +25,16 @@ export type HttpServerOptions = {
   readonly probes: Probes;
   readonly maxMessageBytes: number;
   readonly corsAllowedOrigins: readonly string[];
+  /** Extra probes by exact path (see {@link ExtraProbe}); the built-in paths win. */
+  readonly extraProbes?: Readonly<Record<string, ExtraProbe>>;
 };
+
+/**
+ * An extra probe endpoint (e.g. the sidecar's `/browser/healthz`): GET answers 200
+ * `{"status":"ok"}` when the check resolves undefined, 503 `{"status":"unhealthy","reason"}`
+ * when it resolves a reason or rejects.
+ */
+export type ExtraProbe = () => Promise<string | undefined>;
 
 function applyCors(req: http.IncomingMessage, res: http.ServerResponse, allowed: readonly string[]): boolean {
   const origin = req.headers.origin;
@@ -73,7 +82,18 @@ function serveOps(req: http.IncomingMessage, res: http.ServerResponse, opts: Htt
       (e: unknown) => json(res, 503, { status: 'not ready', reasons: [String(e)] }),
     );
   } else {
-    return false;
+    const probes = opts.extraProbes ?? {};
+    const probe = path !== undefined && Object.hasOwn(probes, path) ? probes[path] : undefined;
+    if (probe === undefined) return false;
+    probe().then(
+      (reason) =>
+        json(
+          res,
+          reason === undefined ? 200 : 503,
+          reason === undefined ? { status: 'ok' } : { status: 'unhealthy', reason },
+        ),
+      (e: unknown) => json(res, 503, { status: 'unhealthy', reason: String(e) }),
+    );
   }
   return true;
 }

@@ -20,7 +20,7 @@ import type { Logger } from '../logging.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { ensureContextManager, type Tracing } from '../telemetry/tracing.js';
 import { addGrpcService } from './grpc-adapter.js';
-import { createHttpServer } from './http-server.js';
+import { createHttpServer, type ExtraProbe } from './http-server.js';
 import { instrumentService, type AnyServiceImpl } from './instrument.js';
 import { addReflection } from './reflection.js';
 
@@ -55,6 +55,8 @@ export type ServerOptions = {
   readonly serveGrpc?: boolean;
   /** Extra readiness checks (e.g. database reachable); each returns a reason when not ready. */
   readonly readinessChecks?: readonly (() => Promise<string | undefined>)[];
+  /** Extra probe endpoints on the HTTP port by exact path, e.g. `/browser/healthz` (see ExtraProbe). */
+  readonly extraProbes?: Readonly<Record<string, ExtraProbe>>;
 };
 
 /** A started server. */
@@ -122,6 +124,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registry: opts.metrics.registry,
     maxMessageBytes: config.maxMessageBytes,
     corsAllowedOrigins: config.corsAllowedOrigins,
+    ...(opts.extraProbes === undefined ? {} : { extraProbes: opts.extraProbes }),
     probes: {
       live: () => state !== 'STOPPED',
       notReadyReasons: async () => {

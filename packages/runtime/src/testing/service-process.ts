@@ -25,7 +25,8 @@ export type ServiceProcess = {
 /**
  * Spawns `node <mainJs>` with `env` (plus PATH, GRPC_PORT=0 and HTTP_PORT=0
  * unless given, and always LOG_LEVEL=info) and resolves once it logs that it is serving.
- * Rejects with its stderr when it exits first or does not serve within `timeoutMs`.
+ * Rejects with its stderr when it exits first or does not serve within `timeoutMs`
+ * (the process is then killed).
  */
 export async function startServiceProcess(
   mainJs: string,
@@ -44,10 +45,11 @@ export async function startServiceProcess(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ports = await new Promise<{ grpc: number; http: number }>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(
-      () => reject(new Error(`${mainJs} did not serve within ${timeoutMs} ms:\n${err}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // Never leave a process that did not come up behind.
+      child.kill('SIGKILL');
+      reject(new Error(`${mainJs} did not serve within ${timeoutMs} ms:\n${err}`));
+    }, timeoutMs);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /"grpc":"[^"]*:(\d+)","http":"[^"]*:(\d+)"/.exec(out);

@@ -2,14 +2,17 @@
  * Dispatches trigger firings to instruments: page events (from the page
  * watchers), action phases (from MarkPhase) and intervals (one timer chain per
  * interval instrument, rebuilt whenever the registry changes, so a disabled
- * instrument stops at once).
+ * instrument stops at once). An interval read that talks to the page (DOM
+ * counters, heap, detection) never competes with a page that is loading: it
+ * runs at that page's `load` instead, or once the page has been loading for
+ * {@link LOAD_WAIT_MAX_MS}.
  */
-import { ActionPhase, type MarkPhaseRequest, type PageEvent } from '@nightglow/contracts/instrumentation/v1';
+import { ActionPhase, PageEvent, type MarkPhaseRequest } from '@nightglow/contracts/instrumentation/v1';
 import type { Clock, TimerHandle } from '@nightglow/runtime';
 import { metricSpec } from '../blueprints/catalog.js';
 import { judge, type DetectionCache } from '../pages/detections.js';
 import { captureErrorSnapshot } from '../pages/error-snapshot.js';
-import { navigationTiming, ONCE_PER_NAVIGATION, readPageMetric } from '../pages/page-metrics.js';
+import { navigationTiming, ONCE_PER_NAVIGATION, PAGE_COMMAND_METRICS, readPageMetric } from '../pages/page-metrics.js';
 import type { PageState } from '../pages/page-state.js';
 import type { Attribution, SessionMap } from '../pages/session-map.js';
 import type { InstrumentEntry, InstrumentRegistry } from './registry.js';
@@ -17,6 +20,9 @@ import { drawn, takeSample, type SampleDeps, type SampleValue } from './take-sam
 
 /** How long after a page event a detection check waits for the page to stay put, ms. */
 export const DETECTION_SETTLE_MS = 500;
+
+/** The longest an interval read that talks to a loading page waits for its `load`, ms. */
+export const LOAD_WAIT_MAX_MS = 3000;
 
 /** The attached pages, as the sampler sees them. */
 export type PageDirectory = { pages(): PageState[]; page(targetId: string): PageState | undefined };
@@ -49,6 +55,8 @@ export function createSampler(deps: SamplerDeps): Sampler {
   const timers = new Map<string, TimerHandle>();
   const deferred = new Map<string, TimerHandle>();
   const running = new Set<Promise<unknown>>();
+  /** targetId → interval instruments (by name) whose read waits for that page's load. */
+  const afterLoad = new Map<string, Map<string, InstrumentEntry>>();
   let stopped = false;
   const opts = { timeoutMs: deps.commandTimeoutMs, sleep: (ms: number) => deps.clock.sleep(ms) };
   const run = (p: Promise<unknown>): void => {
@@ -121,19 +129,44 @@ export function createSampler(deps: SamplerDeps): Sampler {
   // never competes with the page's own loading; a page that navigates away first is checked on its next load
   const deferDetection = (entry: InstrumentEntry, page: PageState): void => {
     const loaderId = page.nav.loaderId;
+    const key = `${entry.blueprint.name}\u0000${page.targetId}`;
+    deferred.get(key)?.cancel(); // a newer event restarts the wait
     deferred.set(
-      `${entry.blueprint.name}\u0000${page.targetId}`,
+      key,
       deps.clock.setTimeout(() => {
-        deferred.delete(`${entry.blueprint.name}\u0000${page.targetId}`);
+        deferred.delete(key);
         if (!stopped && entry.enabled && page.nav.loaderId === loaderId && deps.pages.page(page.targetId) === page)
           samplePage(entry, page);
       }, DETECTION_SETTLE_MS),
     );
   };
+  const talksToPage = (metric: string): boolean =>
+    PAGE_COMMAND_METRICS.has(metric) || metricSpec(metric)?.source === 'detection';
+  const intervalSample = (entry: InstrumentEntry, page: PageState): void => {
+    const since = page.loadingSinceMs;
+    const waiting = afterLoad.get(page.targetId);
+    if (since !== undefined && deps.clock.now() - since < LOAD_WAIT_MAX_MS && talksToPage(entry.blueprint.metric)) {
+      if (waiting === undefined) afterLoad.set(page.targetId, new Map([[entry.blueprint.name, entry]]));
+      else waiting.set(entry.blueprint.name, entry); // one waiting read per instrument and page
+      return;
+    }
+    waiting?.delete(entry.blueprint.name);
+    samplePage(entry, page);
+  };
+  const runAfterLoad = (page: PageState): void => {
+    const waiting = afterLoad.get(page.targetId);
+    if (waiting === undefined) return;
+    afterLoad.delete(page.targetId);
+    for (const [name, entry] of waiting)
+      if (entry.enabled && deps.registry.entry(name) === entry) samplePage(entry, page);
+  };
   const tick = (name: string, everyMs: number): void => {
     const entry = deps.registry.entry(name);
     if (stopped || entry === undefined || !entry.enabled) return;
-    for (const page of deps.pages.pages()) samplePage(entry, page);
+    const pages = deps.pages.pages();
+    for (const targetId of afterLoad.keys())
+      if (!pages.some((p) => p.targetId === targetId)) afterLoad.delete(targetId); // closed while loading
+    for (const page of pages) intervalSample(entry, page);
     timers.set(
       name,
       deps.clock.setTimeout(() => tick(name, everyMs), everyMs),
@@ -141,6 +174,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
   };
   return {
     onPageEvent(page, event) {
+      if (event === PageEvent.LOAD && !stopped) runAfterLoad(page);
       for (const entry of enabled()) {
         const t = entry.blueprint.trigger?.trigger;
         if (t?.case !== 'pageEvent' || t.value !== event) continue;
@@ -189,6 +223,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
       timers.clear();
       deferred.forEach((t) => t.cancel());
       deferred.clear();
+      afterLoad.clear();
     },
     async idle() {
       while (running.size > 0) await Promise.all([...running]);

@@ -2,8 +2,10 @@
  * The sidecar's hold on its browser: one raw CDP connection, flat auto-attach
  * to every page (existing, new, popups), and per page only `Page`, `Network`,
  * `Performance` and `PerformanceTimeline` — never `Runtime.enable`. Listeners
- * are in place before the domains are enabled, and the page resumes only after
- * (auto-attach holds it), so nothing of a new page is missed.
+ * are in place before the domains are enabled, and a new page (held by
+ * auto-attach) is resumed by a `Runtime.runIfWaitingForDebugger` pipelined right
+ * behind the enable commands on the same session: Chromium runs them in order,
+ * so nothing of the page is missed, and the page waits for no round trip.
  *
  * Lifecycle: `CONNECTING` (no browser yet, retrying with backoff) → `ATTACHED`
  * → `CONNECTING` again when the browser connection drops → `STOPPED` (`stop()`).
@@ -72,6 +74,7 @@ export function createBrowserAttach(opts: BrowserAttachOptions): BrowserAttach {
     });
     pages.set(info.targetId, { page, unwatch: watchPage(page, opts.onPageEvent, opts.clock.now) });
     opts.onPagesChanged?.(page, true);
+    // sent in this tick, before auto-attach's resume: nothing here may await before the last enable
     await Promise.all([
       session.send('Page.enable', {}, timeout),
       session.send('Page.setLifecycleEventsEnabled', { enabled: true }, timeout),
@@ -107,6 +110,7 @@ export function createBrowserAttach(opts: BrowserAttachOptions): BrowserAttach {
           onDetached,
           onError: (error: CdpError, info) => opts.onError?.(error, `setup of ${info.targetId}`),
           setupTimeoutMs: opts.commandTimeoutMs,
+          resume: 'pipelined',
         });
         state = 'ATTACHED';
         attempt = 0;

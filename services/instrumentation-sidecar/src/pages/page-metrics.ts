@@ -6,6 +6,12 @@
  */
 import type { PageState } from './page-state.js';
 
+/**
+ * Metrics whose read sends the page a command (run on its main thread); interval
+ * reads of these wait for a loading page's `load` (see the sampler).
+ */
+export const PAGE_COMMAND_METRICS: ReadonlySet<string> = new Set(['dom_nodes', 'js_heap_used']);
+
 /** How long network readers wait for in-flight requests of the navigation to finish, in ms. */
 export const NETWORK_SETTLE_MS = 500;
 

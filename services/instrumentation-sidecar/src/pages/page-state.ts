@@ -49,6 +49,11 @@ export type PageState = {
   url: string;
   title: string;
   urlTransitions: number;
+  /**
+   * Sidecar time (ms) the main frame started loading; undefined once it stopped.
+   * Interval reads that talk to the page wait for the load (see the sampler).
+   */
+  loadingSinceMs: number | undefined;
   nav: NavigationState;
   /** Recent navigations by loader id (at most 4). */
   readonly navigations: Map<string, NavigationState>;
@@ -95,6 +100,7 @@ export function newPageState(init: {
     url: init.url,
     title: '',
     urlTransitions: 0,
+    loadingSinceMs: undefined,
     nav: newNavigation('', 0, init.nowMs / 1000),
     navigations: new Map(),
     requests: new Map(),

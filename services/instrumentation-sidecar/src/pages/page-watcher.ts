@@ -104,12 +104,19 @@ export function watchPage(
       if (e.name === 'DOMContentLoaded') page.nav.dclMs ??= sinceStart(page.nav, e.timestamp);
       fire(PageEvent.LIFECYCLE);
     }),
+    s.on('Page.frameStartedLoading', (p) => {
+      if ((p as { frameId: string }).frameId === page.mainFrameId) page.loadingSinceMs ??= nowMs();
+    }),
+    s.on('Page.frameStoppedLoading', (p) => {
+      if ((p as { frameId: string }).frameId === page.mainFrameId) page.loadingSinceMs = undefined;
+    }),
     s.on('Page.domContentEventFired', (p) => {
       page.nav.dclMs ??= sinceStart(page.nav, (p as { timestamp: number }).timestamp);
       fire(PageEvent.DOMCONTENTLOADED);
     }),
     s.on('Page.loadEventFired', (p) => {
       page.nav.loadMs = sinceStart(page.nav, (p as { timestamp: number }).timestamp);
+      page.loadingSinceMs = undefined;
       fire(PageEvent.LOAD);
     }),
     s.on('Page.frameNavigated', (p) => {

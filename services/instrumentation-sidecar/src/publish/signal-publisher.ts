@@ -1,7 +1,10 @@
 /**
  * Turns the sidecar's signals into Envelopes (keyed by session id) and hands
- * them to the event bus in batches: everything produced in one turn of the
- * event loop goes into one `publish` call. The bus does the rest (batching by
+ * them to the event bus in batches. Alerts, detections and anomalies leave on
+ * the next turn of the event loop, taking every waiting measurement along;
+ * measurements alone wait up to {@link MEASUREMENT_LINGER_MS}, so a page load's
+ * dozen measurements cost the process (and the page it shares the machine with)
+ * one `publish` call and one producer request, not several. The bus does the rest (batching by
  * count/bytes/linger, gzip, idempotent acks=all, bounded buffer, counted drops
  * of measurements only). Measurements also go to live StreamMeasurements
  * subscribers.
@@ -17,6 +20,9 @@ import {
   type Detection,
   type Measurement,
 } from '@nightglow/contracts/instrumentation/v1';
+
+/** The longest a measurement waits for company before it is handed to the bus, ms. */
+export const MEASUREMENT_LINGER_MS = 200;
 
 /** Ids every envelope carries. */
 export type EnvelopeIds = {
@@ -46,14 +52,18 @@ export type SignalPublisherOptions = {
   readonly source: MessageInitShape<typeof SourceSchema>;
   readonly logger: BusLogger;
   readonly now: () => number;
-  /** Sees every measurement (the live stream hub). */
+  /** Sees every measurement (the live stream hub), at once. */
   readonly onMeasurement?: (m: Measurement) => void;
+  /** Overrides {@link MEASUREMENT_LINGER_MS}; 0 hands measurements over on the next turn too. */
+  readonly measurementLingerMs?: number;
 };
 
 /** Creates the publisher; see the module comment. */
 export function createSignalPublisher(opts: SignalPublisherOptions): SignalPublisher {
+  const lingerMs = opts.measurementLingerMs ?? MEASUREMENT_LINGER_MS;
   let queue: Envelope[] = [];
   let scheduled = false;
+  let lingering: NodeJS.Timeout | undefined;
   let failed = 0;
   const pending = new Set<Promise<void>>();
   const track = (p: Promise<unknown>): void => {
@@ -69,15 +79,19 @@ export function createSignalPublisher(opts: SignalPublisherOptions): SignalPubli
   };
   const flush = (): void => {
     scheduled = false;
+    clearTimeout(lingering);
+    lingering = undefined;
     const batch = queue;
     queue = [];
     if (batch.length > 0) track(opts.bus.publish(batch));
   };
-  const enqueue = (envelope: Envelope): void => {
+  const enqueue = (envelope: Envelope, urgent: boolean): void => {
     queue.push(envelope);
-    if (!scheduled) {
+    if (urgent || lingerMs <= 0) {
+      if (!scheduled) setImmediate(flush);
       scheduled = true;
-      setImmediate(flush);
+    } else {
+      lingering ??= setTimeout(flush, lingerMs);
     }
   };
   const envelope = (type: string, payload: Envelope['payload'], ids: EnvelopeIds, timeMs?: number): Envelope =>
@@ -96,18 +110,18 @@ export function createSignalPublisher(opts: SignalPublisherOptions): SignalPubli
     t === undefined ? undefined : Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6);
   return {
     measurement(m) {
-      enqueue(envelope('measurement.recorded', { case: 'measurement', value: m }, m, ms(m.time)));
+      enqueue(envelope('measurement.recorded', { case: 'measurement', value: m }, m, ms(m.time)), false);
       opts.onMeasurement?.(m);
     },
     alert(a) {
       const type = a.state === AlertState.RESOLVED ? 'alert.resolved' : 'alert.firing';
-      enqueue(envelope(type, { case: 'alert', value: a }, a, ms(a.time)));
+      enqueue(envelope(type, { case: 'alert', value: a }, a, ms(a.time)), true);
     },
     detection(d) {
-      enqueue(envelope('detection.checked', { case: 'detection', value: d }, d, ms(d.time)));
+      enqueue(envelope('detection.checked', { case: 'detection', value: d }, d, ms(d.time)), true);
     },
     anomaly(a) {
-      enqueue(envelope('anomaly.detected', { case: 'anomaly', value: a }, a, ms(a.time)));
+      enqueue(envelope('anomaly.detected', { case: 'anomaly', value: a }, a, ms(a.time)), true);
     },
     errorSnapshot(snapshot, ids) {
       // alone in its publish call: a screenshot too large for the topic must not take a batch down with it

@@ -5,10 +5,18 @@
  * Errors are `OperatorError`s (NOT_FOUND, INVALID, UNAVAILABLE).
  */
 import { durationFromMs, timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
-import { CloseReason, Isolation, SessionBroker, SessionState, type Session } from '@nightglow/contracts/broker/v1';
+import {
+  CloseReason,
+  Isolation,
+  SessionBroker,
+  SessionEventType,
+  SessionState,
+  type Session,
+} from '@nightglow/contracts/broker/v1';
 import { createServiceClient, type Tracing } from '@nightglow/runtime';
 import { durationMs } from '../duration.js';
 import { fromRpcError } from './rpc-error.js';
+import type { WatchUpdate } from './watch-update.js';
 
 /** A pool's capacity figures. */
 export type PoolStats = {
@@ -56,6 +64,13 @@ export type BrokerApi = {
   getSession(id: string): Promise<BrokerSession>;
   /** Closes the session; NOT_FOUND if the broker does not know it. */
   deleteSession(id: string, reason: string): Promise<void>;
+  /**
+   * Follows one session (WatchSessions with `session_id` and
+   * `send_initial_state`): its current state when it is live, then `synced`,
+   * then the session after every change. Runs until `signal` aborts; throws an
+   * `OperatorError` when the stream breaks (e.g. UNAVAILABLE while the broker drains).
+   */
+  watchSession(id: string, signal: AbortSignal): AsyncIterable<WatchUpdate<BrokerSession>>;
 };
 
 const iso = (t: Timestamp | undefined): string | undefined => (t ? timestampDate(t).toISOString() : undefined);
@@ -140,5 +155,16 @@ export function createBrokerApi(opts: { readonly baseUrl: string; readonly traci
       call('DeleteSession', async () => {
         await client.deleteSession({ sessionId: id, reason: reason.slice(0, 256) }, { timeoutMs: 5_000 });
       }),
+    watchSession: async function* (id, signal) {
+      try {
+        for await (const res of client.watchSessions({ sessionId: id, sendInitialState: true }, { signal })) {
+          const event = res.event;
+          if (event?.type === SessionEventType.SYNCED) yield { kind: 'synced' };
+          else if (event?.session) yield { kind: 'value', value: toBrokerSession(event.session) };
+        }
+      } catch (e) {
+        throw fromRpcError(e, 'broker WatchSessions');
+      }
+    },
   };
 }

@@ -7,17 +7,20 @@
 import { fromJson, toJson, type JsonObject, type JsonValue } from '@bufbuild/protobuf';
 import { timestampDate, ValueSchema, type Timestamp } from '@bufbuild/protobuf/wkt';
 import {
+  ActionEventType,
   ActionState,
   TaskExecutor,
   TaskFailureReason,
   TaskSpecSchema,
   TaskState,
+  type ActionEvent,
   type Task,
 } from '@nightglow/contracts/executor/v1';
 import { createServiceClient, type Tracing } from '@nightglow/runtime';
 import { OperatorError } from '../errors.js';
 import { normalizeTaskJson } from './normalize-task.js';
 import { fromRpcError } from './rpc-error.js';
+import type { WatchUpdate } from './watch-update.js';
 
 /** A task's lifecycle state as the executor reports it. */
 export type ExecutorTaskState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
@@ -51,6 +54,13 @@ export type ExecutorApi = {
   getTask(id: string): Promise<ExecutorTask>;
   /** Cancels a queued or running task; a finished task is returned unchanged. */
   cancelTask(id: string, reason: string): Promise<ExecutorTask>;
+  /**
+   * Follows one task (WatchTask with `send_initial_state`): its snapshot, then
+   * the task after every task or action event (progress and current action
+   * move with each action). Ends after the terminal state; throws an
+   * `OperatorError` when the stream breaks (NOT_FOUND for an unknown task).
+   */
+  watchTask(id: string, signal: AbortSignal): AsyncIterable<WatchUpdate<ExecutorTask>>;
 };
 
 const iso = (t: Timestamp | undefined): string | undefined => (t ? timestampDate(t).toISOString() : undefined);
@@ -83,6 +93,26 @@ export function toExecutorTask(t: Task): ExecutorTask {
         }
       : undefined,
   };
+}
+
+/**
+ * The task after an action event: progress from the event, the running
+ * action's name while it runs (cleared when it ends). Action counts and
+ * outputs come with the next task event.
+ */
+export function applyActionEvent(t: ExecutorTask, e: ActionEvent): ExecutorTask {
+  const progress = e.progress ? { completed: e.progress.completed, total: e.progress.total } : {};
+  switch (e.type) {
+    case ActionEventType.STARTED:
+      return { ...t, ...progress, state: 'RUNNING', currentAction: e.result?.name ?? '' };
+    case ActionEventType.SUCCEEDED:
+    case ActionEventType.FAILED:
+    case ActionEventType.SKIPPED:
+      return { ...t, ...progress, currentAction: '' };
+    case ActionEventType.RETRYING:
+    case ActionEventType.UNSPECIFIED:
+      return { ...t, ...progress };
+  }
 }
 
 /** The real {@link ExecutorApi} over gRPC at `baseUrl`. */
@@ -120,5 +150,19 @@ export function createExecutorApi(opts: { readonly baseUrl: string; readonly tra
           'CancelTask',
         ),
       ),
+    watchTask: async function* (id, signal) {
+      let latest: ExecutorTask | undefined;
+      try {
+        for await (const res of client.watchTask({ taskId: id, sendInitialState: true }, { signal })) {
+          const e = res.event;
+          if (e.case === 'taskEvent' && e.value.task) latest = toExecutorTask(e.value.task);
+          else if (e.case === 'actionEvent' && latest) latest = applyActionEvent(latest, e.value);
+          else continue;
+          yield { kind: 'value', value: latest };
+        }
+      } catch (e) {
+        throw fromRpcError(e, 'executor WatchTask');
+      }
+    },
   };
 }

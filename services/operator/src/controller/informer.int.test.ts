@@ -4,9 +4,13 @@ import { hasCode } from '../errors.js';
 import type { KubeApi, KubeObject } from '../kube/kube-api.js';
 import { API_VERSION, RESOURCES } from '../kube/resources.js';
 import { connectTestKube, createTestNamespace, eventually, installTestCrds } from '../testing/kube-env.js';
+import { createOperatorIdentity, type OperatorIdentity } from '../testing/operator-identity.js';
 import { createInformer, type Informer, type InformerEvent } from './informer.js';
 
-const { api } = connectTestKube();
+// Fixtures are made as admin; the informers run as the chart's operator ServiceAccount.
+const admin = connectTestKube();
+const { api } = admin;
+let op: OperatorIdentity;
 const logger = createLogger({ service: 'operator-test', level: 'silent' });
 let ns = '';
 
@@ -22,9 +26,11 @@ describe('informer on the real kube-apiserver', () => {
   beforeAll(async () => {
     await installTestCrds(api);
     ns = await createTestNamespace(api, 'informer');
+    op = await createOperatorIdentity(admin, ns);
   });
   afterAll(async () => {
     await Promise.all(informers.map((i) => i.stop()));
+    await op?.cleanup();
   });
 
   it('gets 410 Gone for a watch from a too-old resourceVersion', async () => {
@@ -33,7 +39,7 @@ describe('informer on the real kube-apiserver', () => {
     const err = await eventually(async () => {
       const abort = new AbortController();
       try {
-        const events = api.watch(RESOURCES.browserSession, {
+        const events = op.api.watch(RESOURCES.browserSession, {
           namespace: ns,
           resourceVersion: '1',
           signal: abort.signal,
@@ -55,8 +61,8 @@ describe('informer on the real kube-apiserver', () => {
     let watches = 0;
     // The first watch starts from an expired resourceVersion, as after a long disconnect.
     const stale: KubeApi = {
-      ...api,
-      watch: (t, o) => api.watch(t, { ...o, resourceVersion: watches++ === 0 ? '1' : o.resourceVersion }),
+      ...op.api,
+      watch: (t, o) => op.api.watch(t, { ...o, resourceVersion: watches++ === 0 ? '1' : o.resourceVersion }),
     };
     const informer = createInformer({
       api: stale,
@@ -86,8 +92,8 @@ describe('informer on the real kube-apiserver', () => {
     await api.create(RESOURCES.browserSession, session('resync-me'));
     let failLists = 2;
     const flaky: KubeApi = {
-      ...api,
-      list: (t, o) => (failLists-- > 0 ? Promise.reject(new Error('connection reset')) : api.list(t, o)),
+      ...op.api,
+      list: (t, o) => (failLists-- > 0 ? Promise.reject(new Error('connection reset')) : op.api.list(t, o)),
     };
     const informer = createInformer({
       api: flaky,

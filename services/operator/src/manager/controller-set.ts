@@ -10,6 +10,7 @@ import { createRateLimiter, type BackoffOptions, type BucketOptions } from '../c
 import { createController, type Controller, type Reconciler } from '../controller/controller.js';
 import { createInformer, type Informer } from '../controller/informer.js';
 import type { ControllerMetrics } from '../controller/metrics.js';
+import type { ExternalSource } from '../controller/stream-follower.js';
 import { createWorkQueue } from '../controller/work-queue.js';
 import { objectKey, type KubeApi, type KubeObject, type ResourceType } from '../kube/kube-api.js';
 
@@ -20,6 +21,20 @@ export type ControllerSpec = {
   /** Owned types whose changes wake the owner (matched by a controller owner reference of `primary.kind`). */
   readonly owned?: readonly { readonly type: ResourceType; readonly labelSelector?: string }[];
   readonly reconcile: Reconciler;
+  /**
+   * Other types whose changes wake primaries (controller-runtime's Watches with
+   * a map function): `keys` maps a changed object, given the primaries in the
+   * cache, onto the primary keys to reconcile.
+   */
+  readonly watches?: readonly {
+    readonly type: ResourceType;
+    keys(changed: KubeObject, primaries: readonly KubeObject[]): string[];
+  }[];
+  /**
+   * Keys from outside the Kubernetes API (broker and executor watch streams):
+   * started with the controllers of a leadership term, stopped before them.
+   */
+  readonly sources?: readonly ExternalSource[];
   /** Concurrent reconciles; default 2. */
   readonly workers?: number;
 };
@@ -84,6 +99,12 @@ export function createControllerSet(specs: readonly ControllerSpec[], opts: Cont
       onDepth: (d) => opts.metrics?.depth.child(spec.name).set(d),
     });
     informerFor(spec.primary).onEvent((e) => queue.add(objectKey(e.object)));
+    for (const w of spec.watches ?? []) {
+      const primaries = informerFor(spec.primary);
+      informerFor(w.type).onEvent((e) => {
+        for (const key of w.keys(e.object, primaries.list())) queue.add(key);
+      });
+    }
     for (const owned of spec.owned ?? []) {
       informerFor(owned.type, owned.labelSelector).onEvent((e) => {
         const key = ownerKey(e.object, spec.primary.kind);
@@ -111,9 +132,14 @@ export function createControllerSet(specs: readonly ControllerSpec[], opts: Cont
         new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
       ]);
       if (signal.aborted) return;
+      specs.forEach((spec, i) => {
+        const queue = controllers[i]?.queue;
+        for (const source of spec.sources ?? []) source.start((key) => queue?.add(key));
+      });
       for (const c of controllers) c.start();
     },
     async stop() {
+      await Promise.all(specs.flatMap((spec) => (spec.sources ?? []).map((s) => s.stop())));
       await Promise.all(controllers.map((c) => c.stop()));
       await Promise.all(all.map((i) => i.stop()));
     },

@@ -4,9 +4,13 @@ import { OperatorError } from '../errors.js';
 import type { KubeApi, KubeObject } from '../kube/kube-api.js';
 import { API_VERSION, RESOURCES } from '../kube/resources.js';
 import { connectTestKube, createTestNamespace, eventually, installTestCrds } from '../testing/kube-env.js';
+import { createOperatorIdentity, type OperatorIdentity } from '../testing/operator-identity.js';
 import { createManager, type Manager } from './manager.js';
 
-const { api } = connectTestKube();
+// Fixtures are made as admin; the managers run as the chart's operator ServiceAccount.
+const admin = connectTestKube();
+const { api } = admin;
+let op: OperatorIdentity;
 const logger = createLogger({ service: 'operator-test', level: 'silent' });
 const timing = { leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 200 };
 let ns = '';
@@ -28,7 +32,7 @@ function severable(inner: KubeApi): KubeApi & { cut(): void } {
   };
 }
 
-function instance(identity: string, seen: Map<string, string[]>, kube: KubeApi = api): Manager {
+function instance(identity: string, seen: Map<string, string[]>, kube: KubeApi = op.api): Manager {
   return createManager({
     api: kube,
     clock: systemClock,
@@ -66,9 +70,11 @@ describe('leader election with a coordination.k8s.io Lease', () => {
   beforeAll(async () => {
     await installTestCrds(api);
     ns = await createTestNamespace(api, 'leader');
+    op = await createOperatorIdentity(admin, ns);
   });
   afterAll(async () => {
     await Promise.all(running.map((m) => m.stop()));
+    await op?.cleanup();
   });
 
   it('lets only the leader reconcile and hands over within the lease duration when it stops', async () => {
@@ -101,7 +107,7 @@ describe('leader election with a coordination.k8s.io Lease', () => {
 
   it('takes over from a leader that stopped renewing (crashed) once the lease expires', async () => {
     const seen = new Map<string, string[]>();
-    const cutOff = severable(api);
+    const cutOff = severable(op.api);
     const c = instance('c', seen, cutOff);
     running.push(c);
     c.start();

@@ -23,6 +23,9 @@ async function setup() {
     createSession: () => Promise.reject(new Error('unused')),
     getSession: () => Promise.reject(new Error('unused')),
     deleteSession: () => Promise.reject(new Error('unused')),
+    watchSession: () => {
+      throw new Error('unused');
+    },
   };
   await api.create(RESOURCES.browserPool, {
     apiVersion: API_VERSION,

@@ -7,10 +7,14 @@ import type { KubeObject } from '../kube/kube-api.js';
 import { API_VERSION, RESOURCES } from '../kube/resources.js';
 import { createManager, type Manager } from '../manager/manager.js';
 import { connectTestKube, createTestNamespace, eventually, installTestCrds } from '../testing/kube-env.js';
+import { createOperatorIdentity, type OperatorIdentity } from '../testing/operator-identity.js';
 import { poolControllerSpec } from './pool-controller.js';
 import type { BrowserPool } from './pool-types.js';
 
-const { api } = connectTestKube();
+// Fixtures are made as admin; the controllers run as the chart's operator ServiceAccount.
+const admin = connectTestKube();
+const { api } = admin;
+let op: OperatorIdentity;
 const logger = createLogger({ service: 'operator-test', level: 'silent' });
 let ns = '';
 let manager: Manager;
@@ -23,6 +27,9 @@ const broker: BrokerApi = {
   createSession: () => Promise.reject(new Error('unused')),
   getSession: () => Promise.reject(new Error('unused')),
   deleteSession: () => Promise.reject(new Error('unused')),
+  watchSession: () => {
+    throw new Error('unused');
+  },
 };
 
 type Container = {
@@ -57,18 +64,20 @@ describe('BrowserPool reconciler on the real kube-apiserver', () => {
   beforeAll(async () => {
     await installTestCrds(api);
     ns = await createTestNamespace(api, 'pool');
-    const events = createEventRecorder({ api, clock: systemClock, logger });
+    op = await createOperatorIdentity(admin, ns);
+    const events = createEventRecorder({ api: op.api, clock: systemClock, logger });
     manager = createManager({
-      api,
+      api: op.api,
       clock: systemClock,
       logger,
       namespace: ns,
-      specs: [poolControllerSpec({ api, broker, clock: systemClock, events, refreshMs: 300 })],
+      specs: [poolControllerSpec({ api: op.api, broker, clock: systemClock, events, refreshMs: 300 })],
     });
     manager.start();
   });
   afterAll(async () => {
-    await manager.stop();
+    await manager?.stop();
+    await op?.cleanup();
   });
 
   it('creates the Deployment, headless Service, PDB and gateway Secret, owned by the pool', async () => {

@@ -1,16 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '@nightglow/runtime';
+import { createLogger, createManualClock } from '@nightglow/runtime';
 import { hasCode } from '../errors.js';
 import { API_VERSION, RESOURCES } from '../kube/resources.js';
 import { createFakeKube } from '../testing/fake-kube.js';
 import { createFakeBroker, recordingEvents } from '../testing/fakes.js';
+import { createSessionFollower } from './session-controller.js';
 import { createSessionReconciler, SESSION_FINALIZER, type BrowserSession } from './session-reconciler.js';
 
-async function setup(pool = 'default') {
+async function setup(pool = 'default', opts: { watched?: boolean } = {}) {
   const api = createFakeKube();
   const broker = createFakeBroker();
   const events = recordingEvents();
-  const reconcile = createSessionReconciler({ api, broker, clock: createManualClock(1_000), events });
+  const clock = createManualClock(1_000);
+  const logger = createLogger({ service: 'operator-test', level: 'silent' });
+  const watch = opts.watched ? createSessionFollower({ broker, clock, logger }) : undefined;
+  const woken: string[] = [];
+  watch?.start((key) => woken.push(key));
+  const reconcile = createSessionReconciler({ api, broker, clock, events, watch });
   await api.create(RESOURCES.browserSession, {
     apiVersion: API_VERSION,
     kind: 'BrowserSession',
@@ -19,8 +25,10 @@ async function setup(pool = 'default') {
   });
   const read = (): BrowserSession | undefined =>
     api.find(RESOURCES.browserSession, { namespace: 'ns', name: 's' }) as BrowserSession | undefined;
-  return { api, broker, events, reconcile, read };
+  return { api, broker, events, reconcile, read, clock, watch, woken };
 }
+
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('BrowserSession reconciler', () => {
   it('creates one broker session keyed by the uid, keeps the token in an owned Secret, and follows it to Ready', async () => {
@@ -86,6 +94,51 @@ describe('BrowserSession reconciler', () => {
     expect(read()?.status?.message).toContain('pool "nope" not found');
     expect(await reconcile('ns/s')).toEqual({});
     expect(broker.created).toHaveLength(0);
+  });
+
+  it('follows WatchSessions without polling, and polls GetSession only while the stream is broken', async () => {
+    const { broker, clock, reconcile, read, watch, woken } = await setup('default', { watched: true });
+    let gets = 0;
+    const getSession = broker.getSession;
+    broker.getSession = (id) => {
+      gets += 1;
+      return getSession(id);
+    };
+    await reconcile('ns/s');
+    // Not live yet: one GetSession, and a poll.
+    expect(await reconcile('ns/s')).toEqual({ requeueAfterMs: 1_000 });
+    expect(gets).toBe(1);
+    await flush();
+    expect(broker.streams.active('s-1')).toBe(1);
+    const starting = broker.sessions.get('s-1');
+    if (!starting) throw new Error('no session');
+    broker.streams.push('s-1', { kind: 'value', value: starting });
+    broker.streams.push('s-1', { kind: 'synced' });
+    await flush();
+    expect(woken).toContain('ns/s');
+    broker.streams.push('s-1', { kind: 'value', value: { ...starting, state: 'READY' } });
+    await flush();
+    expect(await reconcile('ns/s')).toEqual({});
+    expect(read()?.status?.phase).toBe('Ready');
+    expect(gets).toBe(1);
+
+    broker.streams.fail('s-1', new Error('broker WatchSessions: Unavailable: draining'));
+    await flush();
+    broker.set('s-1', { state: 'READY', expireTime: '2026-01-01T00:30:00.000Z' });
+    expect(await reconcile('ns/s')).toEqual({ requeueAfterMs: 30_000 });
+    expect(gets).toBe(2);
+    expect(read()?.status?.expireTime).toBe('2026-01-01T00:30:00.000Z');
+
+    clock.advance(500);
+    await flush();
+    expect(broker.streams.opens('s-1')).toBe(2);
+    broker.streams.push('s-1', { kind: 'value', value: { ...starting, state: 'CLOSED', closeReason: 'TTL_EXPIRED' } });
+    await flush();
+    expect(await reconcile('ns/s')).toEqual({});
+    expect(read()?.status).toMatchObject({ phase: 'Closed', closeReason: 'TTL_EXPIRED' });
+    expect(gets).toBe(2);
+    expect(watch?.size()).toBe(0);
+    await watch?.stop();
   });
 
   it('retries an unreachable broker and stays Pending meanwhile', async () => {

@@ -10,8 +10,12 @@
  *   returns the same broker session and token, never a second one). The
  *   token goes into a Secret `<name>-token` owned by the session; status gets
  *   the session id, CDP endpoint and expiry.
- * - Afterwards status follows the broker (GetSession; polled every second
- *   until Ready, every 30 s while Ready, not at all once Closed or Failed).
+ * - Afterwards status follows the broker's WatchSessions stream for that
+ *   session (`watch`): every event wakes the object, no timer runs. While the
+ *   stream is not live (connecting, or broken until it is reopened) status
+ *   falls back to GetSession, polled every second until Ready and every 30 s
+ *   while Ready; without `watch` it is always polled. Closed or Failed
+ *   sessions are no longer followed.
  * - Deleting the object closes the broker session (DeleteSession), then
  *   removes the finalizer; the Secret goes with its owner.
  * - An unknown pool or refused options end the session Failed with a
@@ -24,8 +28,9 @@ import { setCondition } from '../controller/conditions.js';
 import type { ReconcileResult, Reconciler } from '../controller/controller.js';
 import type { EventRecorder } from '../controller/events.js';
 import { addFinalizer, removeFinalizer } from '../controller/finalizers.js';
+import type { StreamFollower } from '../controller/stream-follower.js';
 import { OperatorError } from '../errors.js';
-import { parseKey, type KubeApi, type KubeObject } from '../kube/kube-api.js';
+import { objectKey, parseKey, type KubeApi, type KubeObject } from '../kube/kube-api.js';
 import { RESOURCES } from '../kube/resources.js';
 import { ownerRef } from '../pool/pool-resources.js';
 import type { BrowserSession, SessionPhase } from './session-types.js';
@@ -41,6 +46,12 @@ export type SessionReconcilerDeps = {
   readonly broker: BrokerApi;
   readonly clock: Clock;
   readonly events: EventRecorder;
+  /** The broker's session streams (see `createSessionFollower`); without it status is polled. */
+  readonly watch?: StreamFollower<BrokerSession> | undefined;
+  /** Poll period of a session that is not Ready yet, while its stream is not live; default 1 s. */
+  readonly pollMs?: number;
+  /** Poll period of a Ready session while its stream is not live; default 30 s. */
+  readonly readyPollMs?: number;
 };
 
 const PHASES: Record<BrokerSessionState, SessionPhase> = {
@@ -130,7 +141,9 @@ export function createSessionReconciler(deps: SessionReconcilerDeps): Reconciler
       });
       const tokenSecretName = await storeToken(s, session.id, token);
       await writeStatus(s, { ...fromBroker(session), tokenSecretName }, 'Created');
-      return { requeueAfterMs: 1_000 };
+      // Open the stream now; until it is live the session is polled.
+      deps.watch?.follow(session.id, objectKey(s));
+      return { requeueAfterMs: deps.pollMs ?? 1_000 };
     } catch (e) {
       const err = OperatorError.from(e);
       if (err.retryable) throw err;
@@ -142,9 +155,13 @@ export function createSessionReconciler(deps: SessionReconcilerDeps): Reconciler
 
   return async (key) => {
     const s = (await api.get(type, parseKey(key))) as BrowserSession | undefined;
-    if (!s) return {};
+    if (!s) {
+      deps.watch?.forgetKey(key);
+      return {};
+    }
     const id = s.status?.sessionId;
     if (s.metadata.deletionTimestamp) {
+      if (id) deps.watch?.forget(id);
       if (!s.metadata.finalizers?.includes(SESSION_FINALIZER)) return {};
       if (id) {
         try {
@@ -162,22 +179,29 @@ export function createSessionReconciler(deps: SessionReconcilerDeps): Reconciler
       if (current.status?.phase === 'Failed') return {};
       return create(current);
     }
+    if (current.status?.phase === 'Closed' || current.status?.phase === 'Failed') {
+      deps.watch?.forget(id);
+      return {};
+    }
+    const followed = deps.watch?.follow(id, key);
+    const streamed =
+      followed && (followed.state === 'LIVE' || followed.state === 'ENDED') ? followed.latest : undefined;
     let b: BrokerSession;
     try {
-      b = await broker.getSession(id);
+      b = streamed ?? (await broker.getSession(id));
     } catch (e) {
       if (!(e instanceof OperatorError && e.code === 'NOT_FOUND')) throw e;
-      if (current.status?.phase !== 'Closed' && current.status?.phase !== 'Failed') {
-        await writeStatus(
-          current,
-          { phase: 'Closed', message: 'the broker no longer knows this session' },
-          'Forgotten',
-        );
-      }
+      deps.watch?.forget(id);
+      await writeStatus(current, { phase: 'Closed', message: 'the broker no longer knows this session' }, 'Forgotten');
       return {};
     }
     await writeStatus(current, fromBroker(b), b.state === 'READY' ? 'SessionReady' : PHASES[b.state]);
-    if (b.state === 'CLOSED' || b.state === 'FAILED') return {};
-    return { requeueAfterMs: b.state === 'READY' ? 30_000 : 1_000 };
+    if (b.state === 'CLOSED' || b.state === 'FAILED') {
+      deps.watch?.forget(id);
+      return {};
+    }
+    // Streamed: the next event wakes us. Polled: ask again soon.
+    if (streamed) return {};
+    return { requeueAfterMs: b.state === 'READY' ? (deps.readyPollMs ?? 30_000) : (deps.pollMs ?? 1_000) };
   };
 }

@@ -2,32 +2,42 @@
  * The AutomationTask reconciler (phases in `task-types.ts`).
  *
  * - A new task gets the finalizer `nightglow.io/task`. A task naming a
- *   BrowserSession waits (Pending) until that session is Ready; a missing one
+ *   BrowserSession waits (Pending) until that session is Ready (the
+ *   session's changes wake it; `pollMs` is the fallback); a missing one
  *   fails the task with reason SessionNotFound.
  * - SubmitTask carries the object's uid as idempotency key, so an operator
  *   that crashed between submitting and writing status (or a new leader)
  *   gets the same executor task back instead of running it twice.
- * - Status follows the executor (GetTask every 2 s while it runs): phase,
- *   progress, current action, times, output summary.
+ * - Status follows the executor's WatchTask stream (`watch`): every task or
+ *   action event wakes the object (phase, progress, current action, times,
+ *   output summary), no timer runs. While the stream is not live
+ *   (connecting, or broken until it is reopened) status falls back to GetTask
+ *   every `pollMs`; without `watch` it is always polled.
  * - A spec the executor refuses (unknown template, bad action) ends Failed
  *   with reason SubmitRejected and the executor's message; not retried.
- * - When the task finished, a TaskRecord is created once (it waits up to a
- *   minute for the record store's record id), and, with
- *   `ttlSecondsAfterFinished`, the task is deleted that long after finishing.
+ * - When the task finished, a TaskRecord is created once from the record
+ *   store's sealed record (GetTaskRecord by task id, asked with a bounded
+ *   backoff for up to `recordWaitMs` after the task finished; see
+ *   `record-lookup.ts`). A record that does not come in time, or a store
+ *   that cannot be reached, leaves the TaskRecord without a record id and its
+ *   `Sealed` condition False with the reason. With `ttlSecondsAfterFinished`
+ *   the task is deleted that long after finishing.
  * - Deleting an unfinished task cancels it in the executor first.
  */
 import type { JsonObject } from '@bufbuild/protobuf';
 import type { Clock } from '@nightglow/runtime';
 import type { ExecutorApi, ExecutorTask } from '../clients/executor-api.js';
+import type { RecordStoreApi } from '../clients/record-store-api.js';
 import { setCondition } from '../controller/conditions.js';
 import type { ReconcileResult, Reconciler } from '../controller/controller.js';
 import type { EventRecorder } from '../controller/events.js';
 import { addFinalizer, removeFinalizer } from '../controller/finalizers.js';
+import type { StreamFollower } from '../controller/stream-follower.js';
 import { hasCode, OperatorError } from '../errors.js';
-import { parseKey, type KubeApi } from '../kube/kube-api.js';
+import { objectKey, parseKey, type KubeApi } from '../kube/kube-api.js';
 import { RESOURCES } from '../kube/resources.js';
 import type { BrowserSession } from '../session/session-reconciler.js';
-import { buildTaskRecord, recordName } from './task-record.js';
+import { lookUpRecord, recordRetryDelayMs, writeTaskRecord } from './record-lookup.js';
 import { FINISHED, phaseOf, statusFromTask, type AutomationTask, type AutomationTaskStatus } from './task-types.js';
 
 /** The finalizer that cancels an unfinished task before the object goes. */
@@ -39,9 +49,16 @@ export type TaskReconcilerDeps = {
   readonly executor: ExecutorApi;
   readonly clock: Clock;
   readonly events: EventRecorder;
-  /** How often a running task is polled; default 2 s. */
+  /** The executor's task streams (see `createTaskFollower`); without it status is polled. */
+  readonly watch?: StreamFollower<ExecutorTask> | undefined;
+  /** How often a task is polled while its stream is not live (or without `watch`); default 2 s. */
   readonly pollMs?: number;
-  /** How long a finished task waits for its record id; default 60 s. */
+  /**
+   * The record store whose sealed record a TaskRecord mirrors; without it
+   * TaskRecords are written at once, from the executor's view alone.
+   */
+  readonly recordStore?: RecordStoreApi | undefined;
+  /** How long after a task finished its sealed record is waited for (asked with backoff); default 60 s. */
   readonly recordWaitMs?: number;
 };
 
@@ -130,22 +147,40 @@ export function createTaskReconciler(deps: TaskReconcilerDeps): Reconciler {
     }
     await deps.events.record(t, 'Normal', 'Submitted', `executor task ${task.id}`);
     await writeStatus(t, statusFromTask(task), 'Submitted');
-    return { requeueAfterMs: FINISHED.has(phaseOf(task)) ? 0 : poll };
+    if (FINISHED.has(phaseOf(task))) return { requeueAfterMs: 0 };
+    // Open the stream now; until it is live the task is polled.
+    deps.watch?.follow(task.id, objectKey(t));
+    return { requeueAfterMs: poll };
   }
 
   async function finish(t: AutomationTask): Promise<ReconcileResult> {
     const now = deps.clock.now();
     const finishedAt = t.status?.finishTime ? Date.parse(t.status.finishTime) : now;
     if (!t.status?.recordName && t.status?.taskId) {
-      const task = await executor.getTask(t.status.taskId);
-      if (!task.recordId && now - finishedAt < (deps.recordWaitMs ?? 60_000)) return { requeueAfterMs: poll };
-      try {
-        await api.create(RESOURCES.taskRecord, buildTaskRecord(t, task));
-      } catch (e) {
-        if (!hasCode(e, 'ALREADY_EXISTS')) throw e;
+      const waitMs = deps.recordWaitMs ?? 60_000;
+      const waited = Math.max(0, now - finishedAt);
+      const lookup = await lookUpRecord(deps.recordStore, t.status.taskId);
+      if (lookup.kind === 'missing' && lookup.reason !== 'RecordStoreNotConfigured' && waited < waitMs) {
+        return { requeueAfterMs: recordRetryDelayMs(waited, waitMs) };
       }
-      await writeStatus(t, { ...statusFromTask(task), recordName: recordName(t) }, 'Recorded');
-      await deps.events.record(t, 'Normal', 'Recorded', `TaskRecord ${recordName(t)}`);
+      const task = await executor.getTask(t.status.taskId);
+      const name = await writeTaskRecord(api, t, { executorTask: task, lookup, nowMs: now });
+      const recordId = lookup.kind === 'sealed' ? lookup.record.id : task.recordId;
+      await writeStatus(
+        t,
+        { ...statusFromTask(task), ...(recordId ? { recordId } : {}), recordName: name },
+        'Recorded',
+      );
+      if (lookup.kind === 'sealed') {
+        await deps.events.record(t, 'Normal', 'Recorded', `TaskRecord ${name} (record ${lookup.record.id})`);
+      } else {
+        await deps.events.record(
+          t,
+          'Warning',
+          'RecordMissing',
+          `TaskRecord ${name} without record id: ${lookup.reason}`,
+        );
+      }
     }
     const ttl = t.spec.ttlSecondsAfterFinished;
     if (ttl === undefined) return {};
@@ -157,10 +192,14 @@ export function createTaskReconciler(deps: TaskReconcilerDeps): Reconciler {
 
   return async (key) => {
     const found = (await api.get(type, parseKey(key))) as AutomationTask | undefined;
-    if (!found) return {};
+    if (!found) {
+      deps.watch?.forgetKey(key);
+      return {};
+    }
     const phase = found.status?.phase ?? 'Pending';
     const id = found.status?.taskId;
     if (found.metadata.deletionTimestamp) {
+      if (id) deps.watch?.forget(id);
       if (!found.metadata.finalizers?.includes(TASK_FINALIZER)) return {};
       if (id && !FINISHED.has(phase)) {
         try {
@@ -174,17 +213,26 @@ export function createTaskReconciler(deps: TaskReconcilerDeps): Reconciler {
       return {};
     }
     const t = (await addFinalizer(api, type, found, TASK_FINALIZER)) as AutomationTask;
-    if (FINISHED.has(phase)) return finish(t);
+    if (FINISHED.has(phase)) {
+      if (id) deps.watch?.forget(id);
+      return finish(t);
+    }
     if (!id) return submit(t);
+    const followed = deps.watch?.follow(id, key);
+    const streamed =
+      followed && (followed.state === 'LIVE' || followed.state === 'ENDED') ? followed.latest : undefined;
     let task: ExecutorTask;
     try {
-      task = await executor.getTask(id);
+      task = streamed ?? (await executor.getTask(id));
     } catch (e) {
       if (!hasCode(e, 'NOT_FOUND')) throw e;
+      deps.watch?.forget(id);
       await writeStatus(t, { phase: 'Failed', message: `the executor no longer knows task ${id}` }, 'TaskLost');
       return {};
     }
     await writeStatus(t, statusFromTask(task), phaseOf(task));
-    return { requeueAfterMs: FINISHED.has(phaseOf(task)) ? 0 : poll };
+    if (FINISHED.has(phaseOf(task))) return { requeueAfterMs: 0 };
+    // Streamed: the next event wakes us. Polled: ask again after `pollMs`.
+    return streamed ? {} : { requeueAfterMs: poll };
   };
 }

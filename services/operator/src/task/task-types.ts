@@ -53,7 +53,7 @@ const PHASES: Record<ExecutorTaskState, TaskPhase> = {
 };
 
 /** The phase of an executor task. */
-export const phaseOf = (t: ExecutorTask): TaskPhase => PHASES[t.state];
+export const phaseOf = (t: { readonly state: ExecutorTaskState }): TaskPhase => PHASES[t.state];
 
 /** Each output as JSON text of at most 256 characters (the full values are in the record). */
 export function summarizeOutputs(outputs: Readonly<Record<string, unknown>>): Record<string, string> {

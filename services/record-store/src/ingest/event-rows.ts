@@ -70,14 +70,27 @@ export function extractArtifacts(event: IncomingEvent): { bytes: Uint8Array; art
   return { bytes: toBinary(EnvelopeSchema, stripped), artifacts };
 }
 
-/** The host (`host[:port]`) of a page URL, or '' when it is not a URL. */
+const hosts = new Map<string, string>();
+const HOST_CACHE = 4096;
+
+/**
+ * The host (`host[:port]`) of a page URL, or '' when it is not a URL. Parsing
+ * a URL costs microseconds and ingest sees the same few URLs over and over, so
+ * the answers for the last few thousand distinct URLs are kept.
+ */
 export function urlHost(url: string): string {
   if (url === '') return '';
+  const known = hosts.get(url);
+  if (known !== undefined) return known;
+  let host = '';
   try {
-    return new URL(url).host;
+    host = new URL(url).host;
   } catch {
-    return '';
+    host = '';
   }
+  if (hosts.size >= HOST_CACHE) hosts.clear();
+  hosts.set(url, host);
+  return host;
 }
 
 /** Terminal task event types: the ones that schedule a seal. */

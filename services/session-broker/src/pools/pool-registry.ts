@@ -1,21 +1,27 @@
 /**
- * The pools of this replica: each pool's configuration, capacity queue and
- * browser fleet, looked up by name (NOT_FOUND for an unknown one), with a
- * periodic maintenance pass (memory budget, idle trimming, prewarm top-up).
+ * The pools of this replica: each pool's configuration, capacity and browser
+ * fleet, looked up by name (NOT_FOUND for an unknown one), with a periodic
+ * maintenance pass (memory budget, idle trimming, prewarm top-up). A static or
+ * kubernetes pool's capacity is pool-wide when `sharedSeats` is given (replicas
+ * on one Redis); a local pool's is always this replica's own (its browsers are).
  */
 import type { Clock, Logger, TimerHandle } from '@nightglow/runtime';
 import { notFoundError } from '../errors.js';
 import type { BrowserAgent } from '../browsers/browser-agent.js';
 import type { BrowserEndpoint, BrowserSource } from '../browsers/source.js';
 import { createBrowserFleet, type BrowserFleet } from './browser-fleet.js';
-import { createCapacityQueue, type CapacityQueue, type PositionChange } from './capacity-queue.js';
+import type { SeatLedger } from '../store/port.js';
+import { createCapacityQueue, type PositionChange } from './capacity-queue.js';
+import { localCapacity, type PoolCapacity } from './pool-capacity.js';
+import { createSharedCapacity } from './shared-capacity.js';
 import type { BrowserLoss } from '../sessions/session-host.js';
 import type { PoolConfig } from './pool-config.js';
 
 /** One pool on this replica. */
 export type PoolRuntime = {
   readonly config: PoolConfig;
-  readonly queue: CapacityQueue;
+  /** Seats and FIFO queue (this replica's, or pool-wide). */
+  readonly queue: PoolCapacity;
   readonly fleet: BrowserFleet;
 };
 
@@ -32,6 +38,13 @@ export type PoolRegistryDeps = {
   readonly onLaunched?: (pool: string) => void;
   /** Period of the maintenance pass, ms. */
   readonly maintainEveryMs: number;
+  /** Pool-wide seats of static and kubernetes pools (replicas sharing Redis); unset = per replica. */
+  readonly sharedSeats?: {
+    readonly ledger: SeatLedger;
+    readonly replicaId: string;
+    /** Period of the waiters' re-check and the ledger sweep, ms. */
+    readonly pollEveryMs: number;
+  };
 };
 
 /** Every pool of this replica. */
@@ -50,13 +63,13 @@ export type PoolRegistry = {
 export function createPoolRegistry(deps: PoolRegistryDeps): PoolRegistry {
   const pools = new Map<string, PoolRuntime>();
   for (const config of [...deps.pools].sort((a, b) => a.name.localeCompare(b.name))) {
-    const queue = createCapacityQueue({
-      pool: config.name,
-      maxInUse: config.maxSessions,
-      maxQueued: config.maxQueued,
-      clock: deps.clock,
-      onPositions: (changes) => deps.onPositions(config.name, changes),
-    });
+    const limits = { pool: config.name, maxInUse: config.maxSessions, maxQueued: config.maxQueued };
+    const onPositions = (changes: readonly PositionChange[]): void => deps.onPositions(config.name, changes);
+    const shared = config.source.kind === 'local' ? undefined : deps.sharedSeats;
+    const queue =
+      shared === undefined
+        ? localCapacity(createCapacityQueue({ ...limits, clock: deps.clock, onPositions }))
+        : createSharedCapacity({ ...limits, ...shared, clock: deps.clock, logger: deps.logger, onPositions });
     const fleet = createBrowserFleet({
       pool: config,
       source: deps.sourceFor(config),
@@ -91,6 +104,7 @@ export function createPoolRegistry(deps: PoolRegistryDeps): PoolRegistry {
     async close() {
       closed = true;
       timer?.cancel();
+      for (const p of pools.values()) p.queue.close();
       await Promise.all([...pools.values()].map((p) => p.fleet.close()));
     },
   };

@@ -1,6 +1,6 @@
 /**
- * Pools and their browsers → the proto `Pool` and `Browser` (capacity figures
- * as this replica sees them).
+ * Pools and their browsers → the proto `Pool` and `Browser` (browsers as this
+ * replica holds them; capacity pool-wide for a pool whose seats are shared).
  */
 import { create, fromJson } from '@bufbuild/protobuf';
 import { durationFromMs, timestampFromMs } from '@bufbuild/protobuf/wkt';
@@ -67,16 +67,19 @@ export function browserToProto(b: ManagedBrowser, sessionsPerBrowser: number): B
   });
 }
 
+/** Seats taken and requests waiting (pool-wide for a shared pool). */
+export type CapacityFigures = { readonly inUse: number; readonly queued: number };
+
 /** A pool as the proto `Pool`; browsers only with `withBrowsers` (GetPool). */
-export function poolToProto(p: PoolRuntime, withBrowsers: boolean): Pool {
+export function poolToProto(p: PoolRuntime, figures: CapacityFigures, withBrowsers: boolean): Pool {
   const c = p.config;
   const browsers = p.fleet.list();
   return create(PoolSchema, {
     name: c.name,
     source: SOURCE[c.source.kind],
     maxSessions: c.maxSessions,
-    inUse: p.queue.inUse(),
-    queued: p.queue.queued(),
+    inUse: figures.inUse,
+    queued: figures.queued,
     maxQueued: c.maxQueued,
     warm: browsers.filter((b) => b.role === 'warm' && b.state === 'READY').length,
     prewarmTarget: c.source.kind === 'local' ? c.source.prewarm : 0,

@@ -12,8 +12,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { Logger } from '@nightglow/runtime';
-import WebSocket, { WebSocketServer } from 'ws';
 import type { ActivityTracker } from '../sessions/activity.js';
 import type { SessionRecord } from '../sessions/record.js';
 import type { TokenAuthority } from '../sessions/tokens.js';
@@ -21,6 +21,7 @@ import type { SessionStore } from '../store/port.js';
 import { bridgeSockets, type BridgeCounters } from './bridge.js';
 import { createConfinementState, type ConfinementScope } from './confinement-state.js';
 import type { ProxyConnections } from './connections.js';
+import { acceptClient, openUpstream, type UpstreamRefusal } from './ws-handshake.js';
 
 /** Where the owner bridges a session's client: the browser and the confinement scope. */
 export type LocalTarget = {
@@ -76,13 +77,6 @@ function tokenOf(req: IncomingMessage, url: URL): string | undefined {
 
 /** Creates the `httpUpgrade` hook of the broker's HTTP listener. */
 export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  // Frames are relayed, not read: UTF-8 validation would only cost time on every (screenshot-sized) frame.
-  const wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    maxPayload: MAX_PAYLOAD,
-    skipUTF8Validation: true,
-  });
   const deny = (socket: Duplex, status: number, message: string): void => {
     deps.onRefused(status);
     refuse(socket, status, message);
@@ -103,44 +97,45 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, 
       ...(passive ? { [PASSIVE_HEADER]: '1' } : {}),
     };
     const headers = local?.headers ?? relayed;
-    const upstream = new WebSocket(url, {
-      perMessageDeflate: false,
-      maxPayload: 256 * 1024 * 1024,
-      headers,
-      handshakeTimeout: 10_000,
-    });
-    const abandon = (): void => upstream.terminate();
-    socket.once('close', abandon);
-    upstream.once('unexpected-response', (_r, res) => {
-      socket.off('close', abandon);
-      upstream.terminate();
-      const status = res.statusCode !== undefined && STATUS_TEXT[res.statusCode] !== undefined ? res.statusCode : 502;
-      deny(socket, status, `upstream refused the connection (${res.statusCode ?? 'no status'})`);
-    });
-    upstream.once('error', (e) => {
-      socket.off('close', abandon);
-      deps.logger.warn({ err: e, session_id: session.id, forwarded: !owner }, 'CDP upstream unreachable');
-      if (!socket.destroyed)
-        deny(socket, 502, owner ? 'the browser is unreachable' : 'the owning broker is unreachable');
-    });
-    upstream.once('open', () => {
-      socket.off('close', abandon);
-      wss.handleUpgrade(req, socket, head, (client) => {
-        const unregister = deps.connections.add(session.id, client);
-        bridgeSockets({
-          client,
-          upstream,
+    socket.on('error', () => socket.destroy()); // a client reset while the upstream opens
+    const upstream = openUpstream({ url, headers, timeoutMs: 10_000 });
+    socket.once('close', upstream.abort);
+    upstream.done.then(
+      (up) => {
+        socket.off('close', upstream.abort);
+        if (socket.destroyed) return void up.socket.destroy();
+        if (!acceptClient(req, socket)) return void up.socket.destroy();
+        (socket as Partial<Socket>).setNoDelay?.(true);
+        (socket as Partial<Socket>).setTimeout?.(0);
+        let unregister: () => void = () => undefined;
+        const connection = bridgeSockets({
+          client: socket,
+          clientHead: head,
+          upstream: up.socket,
+          upstreamHead: up.head,
           confinement: local === undefined ? undefined : createConfinementState(local.scope),
           counters: deps.counters(session.pool),
           onClientFrame: owner && passive === undefined ? () => deps.activity.mark(session.id) : () => undefined,
-          onClosed: unregister,
+          onClosed: () => unregister(),
+          maxPayload: MAX_PAYLOAD,
         });
+        unregister = deps.connections.add(session.id, connection);
         // A close that raced the handshake must still cut this connection.
         void deps.store.get(session.id).then((r) => {
-          if (r?.state !== 'READY') client.close(4000, 'session closed');
+          if (r?.state !== 'READY') connection.close(4000, 'session closed');
         });
-      });
-    });
+      },
+      (refusal: UpstreamRefusal) => {
+        socket.off('close', upstream.abort);
+        if (socket.destroyed) return;
+        if (refusal.kind === 'status') {
+          const status = STATUS_TEXT[refusal.status] !== undefined ? refusal.status : 502;
+          return deny(socket, status, `upstream refused the connection (${refusal.status})`);
+        }
+        deps.logger.warn({ err: refusal.error, session_id: session.id, forwarded: !owner }, 'CDP upstream unreachable');
+        deny(socket, 502, owner ? 'the browser is unreachable' : 'the owning broker is unreachable');
+      },
+    );
   };
 
   return (req, socket, head) => {

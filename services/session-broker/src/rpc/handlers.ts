@@ -7,17 +7,18 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import { durationMs } from '@bufbuild/protobuf/wkt';
 import type { SessionBroker, SessionState } from '@nightglow/contracts/broker/v1';
 import type { Clock } from '@nightglow/runtime';
-import { invalidFields } from '../errors.js';
+import { BrokerError, invalidFields } from '../errors.js';
 import type { PoolRegistry } from '../pools/pool-registry.js';
 import { poolToProto } from '../pools/to-proto.js';
 import type { SessionFilter } from '../sessions/pagination.js';
-import type { SessionStateName } from '../sessions/record.js';
+import { isTerminal, type SessionStateName } from '../sessions/record.js';
 import type { SessionService } from '../sessions/session-service.js';
 import { sessionToProto, stateFromProto } from '../sessions/to-proto.js';
 import type { SessionStore } from '../store/port.js';
 import { streamScreencast, type ScreencastDeps } from '../screencast/screencast.js';
 import { mapErrors, toConnectError } from './error-mapping.js';
 import { watchSessions } from './watch.js';
+import type { TrustedCallers } from './trusted-callers.js';
 
 /** What the handlers call. */
 export type HandlerDeps = {
@@ -26,6 +27,10 @@ export type HandlerDeps = {
   readonly store: SessionStore;
   readonly clock: Clock;
   readonly screencast: ScreencastDeps;
+  /** Who may call IssueSessionToken. */
+  readonly trustedCallers: TrustedCallers;
+  /** The CDP token of a session id. */
+  readonly issueToken: (sessionId: string) => string;
 };
 
 function states(values: readonly SessionState[]): SessionStateName[] {
@@ -89,12 +94,28 @@ export function createHandlers(deps: HandlerDeps): ServiceImpl<typeof SessionBro
           ctx.signal,
         ),
       ),
-    listPools: () => mapErrors(() => Promise.resolve({ pools: pools.list().map((p) => poolToProto(p, false)) })),
+    listPools: () =>
+      mapErrors(async () => ({
+        pools: await Promise.all(pools.list().map(async (p) => poolToProto(p, await p.queue.figures(), false))),
+      })),
     getPool: (req) =>
       mapErrors(() => {
         if (req.pool === '') throw invalidFields([{ field: 'pool', description: 'is required' }]);
-        return Promise.resolve({ pool: poolToProto(pools.get(req.pool), true) });
+        const pool = pools.get(req.pool);
+        return pool.queue.figures().then((figures) => ({ pool: poolToProto(pool, figures, true) }));
       }),
     streamScreencast: (req, ctx) => mapStream(() => streamScreencast(deps.screencast, req, ctx.signal)),
+    issueSessionToken: (req, ctx) =>
+      mapErrors(async () => {
+        deps.trustedCallers.authorize(ctx.requestHeader, 'IssueSessionToken');
+        const record = await sessions.get(req.sessionId);
+        if (record.state === 'CLOSING' || isTerminal(record.state)) {
+          throw new BrokerError('FAILED_PRECONDITION', `session ${req.sessionId} is ${record.state}`, {
+            reason: 'SESSION_CLOSED',
+            metadata: { state: record.state },
+          });
+        }
+        return { session: sessionToProto(record), token: deps.issueToken(record.id) };
+      }),
   };
 }

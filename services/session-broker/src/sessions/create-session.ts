@@ -46,7 +46,8 @@ export type CreateSessionInput = {
   readonly onQueueWait?: (pool: string, waitedMs: number) => void;
 };
 
-function initialRecord(input: CreateSessionInput, queued: boolean, now: number): SessionRecord {
+function initialRecord(input: CreateSessionInput, position: number, now: number): SessionRecord {
+  const queued = position > 0;
   const { draft, identity } = input;
   return {
     ...draft,
@@ -64,7 +65,7 @@ function initialRecord(input: CreateSessionInput, queued: boolean, now: number):
     expireTimeMs: now + draft.effective.ttlMs,
     lastActivityMs: now,
     closeTimeMs: 0,
-    queuePosition: queued ? input.pool.queue.position(draft.id) : 0,
+    queuePosition: position,
     closeReason: '',
     closeMessage: '',
   };
@@ -95,19 +96,14 @@ async function awaitSeat(input: CreateSessionInput, seat: Promise<void>, since: 
 /** Runs the flow above; resolves the READY record (or the accepted one with `noWait`). */
 export async function createSession(input: CreateSessionInput): Promise<SessionRecord> {
   const { draft, pool, host, clock } = input;
-  const granted = pool.queue.tryAcquire(draft.id);
-  let seat: Promise<void> | undefined;
-  if (!granted) {
-    const refused = pool.queue.refusal(draft.effective.queueTimeoutMs);
-    if (refused !== undefined) throw refused;
-    seat = pool.queue.enqueue(draft.id, draft.effective.queueTimeoutMs);
-    seat.catch(() => undefined); // handled in awaitSeat; this only marks it handled while the record is stored
-  }
+  const admission = await pool.queue.admit(draft.id, draft.effective.queueTimeoutMs);
+  const seat = admission.granted ? undefined : admission.seat;
+  seat?.catch(() => undefined); // handled in awaitSeat; this only marks it handled while the record is stored
   const now = clock.now();
   host.adopt(draft.id, draft.pool);
   let record: SessionRecord;
   try {
-    record = await input.lifecycle.create(initialRecord(input, seat !== undefined, now));
+    record = await input.lifecycle.create(initialRecord(input, admission.granted ? 0 : admission.position, now));
   } catch (e) {
     pool.queue.cancel(draft.id);
     pool.queue.release(draft.id);

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { BrokerError } from '../errors.js';
 import type { SessionRecord } from '../sessions/record.js';
+import { createMemorySeats } from './memory-seats.js';
 import type { Lease, ReplicaRegistry, SessionChange, SessionStore, StateBackend } from './port.js';
 
 /** Options of {@link createMemoryBackend}. */
@@ -100,13 +101,15 @@ function createMemoryReplicas(now: () => number): ReplicaRegistry {
   };
 }
 
-/** Creates the in-memory backend: sessions, the reaper lease and the replica registry. */
+/** Creates the in-memory backend: sessions, the reaper lease, the replica registry and the seat ledger. */
 export function createMemoryBackend(options: MemoryBackendOptions): StateBackend {
+  const replicas = createMemoryReplicas(options.now);
   return {
     kind: 'memory',
     sessions: createMemorySessionStore(),
     lease: createMemoryLease(options.now),
-    replicas: createMemoryReplicas(options.now),
+    replicas,
+    seats: createMemorySeats(replicas),
     close: () => Promise.resolve(),
   };
 }

@@ -68,11 +68,63 @@ export type ReplicaRegistry = {
   leave(replicaId: string): Promise<void>;
 };
 
+/** Outcome of {@link SeatLedger.admit}. */
+export type SeatAdmission =
+  /** `id` holds a seat now. */
+  | { readonly kind: 'granted'; readonly queueLength: number }
+  /** `id` waits in the pool-wide FIFO at 1-based `position`. */
+  | { readonly kind: 'queued'; readonly position: number; readonly queueLength: number }
+  /** Refused: no seat and `mayQueue` was false (`NO_WAIT`) or the queue is full (`QUEUE_FULL`). */
+  | { readonly kind: 'refused'; readonly reason: 'NO_WAIT' | 'QUEUE_FULL'; readonly queueLength: number };
+
+/** What one {@link SeatLedger.admit} asks for. */
+export type SeatRequest = {
+  readonly pool: string;
+  readonly id: string;
+  /** The replica asking (it owns the seat or the place in the queue). */
+  readonly replicaId: string;
+  readonly maxSeats: number;
+  readonly maxQueued: number;
+  /** Whether `id` may wait when no seat is free. */
+  readonly mayQueue: boolean;
+};
+
+/** Pool-wide seat and queue figures. */
+export type SeatFigures = { readonly inUse: number; readonly queued: number };
+
+/**
+ * Pool-wide admission shared by every replica of a backend: at most `maxSeats`
+ * seats per pool across replicas, and one FIFO queue per pool. Each entry
+ * names the replica that holds it; entries of replicas whose heartbeat lapsed
+ * are freed by {@link SeatLedger.sweep}, so a crashed replica's seats come back.
+ */
+export type SeatLedger = {
+  /**
+   * Atomically: `id` already holds a seat → granted; `id` is queued → granted when
+   * fewer waiters are ahead of it than seats are free, else its position; a new `id`
+   * → granted when more seats are free than waiters wait, else queued (or refused).
+   */
+  admit(request: SeatRequest): Promise<SeatAdmission>;
+  /** Frees `id`'s seat or place in the queue (no-op when it has neither) and tells every replica. */
+  release(pool: string, id: string): Promise<void>;
+  /**
+   * Frees the entries of replicas whose heartbeat lapsed, and those `replicaId` holds
+   * but no longer knows (`known`: its seats, waiters and admissions in flight). Resolves
+   * the pool's figures afterwards.
+   */
+  sweep(pool: string, replicaId: string, known: readonly string[]): Promise<SeatFigures>;
+  figures(pool: string): Promise<SeatFigures>;
+  /** Called with the pool's name whenever a seat or a place in a queue was freed on any replica. */
+  onFreed(listener: (pool: string) => void): () => void;
+};
+
 /** Everything the broker keeps in its state backend. */
 export type StateBackend = {
   readonly sessions: SessionStore;
   readonly lease: Lease;
   readonly replicas: ReplicaRegistry;
+  /** Pool-wide seats (static and kubernetes pools shared by replicas). */
+  readonly seats: SeatLedger;
   readonly kind: 'memory' | 'redis';
   close(): Promise<void>;
 };

@@ -12,6 +12,8 @@
  * | `replica:<id>` | string (PX) | a live replica's heartbeat |
  * | `events` | pub/sub channel | every session change, as JSON |
  *
+ * Pool-wide seats and queues: `redis-seats.ts`.
+ *
  * Writes are compare-and-set on `v` in a Lua script, so replicas never lose a write.
  */
 import { randomBytes } from 'node:crypto';
@@ -20,6 +22,7 @@ import { BrokerError } from '../errors.js';
 import type { SessionRecord } from '../sessions/record.js';
 import type { SessionChange, SessionStore, StateBackend } from './port.js';
 import { createRedisLease, createRedisReplicas } from './redis-lease.js';
+import { createRedisSeats, seatsChannel } from './redis-seats.js';
 
 const INSERT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -169,7 +172,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   try {
     await redis.connect();
     await sub.connect();
-    await sub.subscribe(`${prefix}events`);
+    await sub.subscribe(`${prefix}events`, seatsChannel(prefix));
   } catch (e) {
     redis.disconnect();
     sub.disconnect();
@@ -180,6 +183,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     sessions: createRedisSessions({ redis: redis as Redis & Scripts, sub, prefix, onError }),
     lease: createRedisLease(redis, `${prefix}lease:reaper`),
     replicas: createRedisReplicas(redis, `${prefix}replica:`),
+    seats: createRedisSeats({ redis, sub, prefix, replicaKeyPrefix: `${prefix}replica:` }),
     async close() {
       await Promise.allSettled([sub.quit(), redis.quit()]);
     },

@@ -119,5 +119,38 @@ export function describeStoreContract(name: string, make: () => Promise<StateBac
         expect(await b.replicas.isAlive('r1')).toBe(false);
       }),
     );
+
+    it(
+      'keeps pool-wide seats and one FIFO queue per pool, frees the entries of gone replicas',
+      withBackend(async (b) => {
+        const freed: string[] = [];
+        const off = b.seats.onFreed((pool) => freed.push(pool));
+        await b.replicas.heartbeat('r1', 60_000);
+        await b.replicas.heartbeat('r2', 60_000);
+        const ask = (id: string, replicaId: string, mayQueue = true) =>
+          b.seats.admit({ pool: 'p', id, replicaId, maxSeats: 2, maxQueued: 2, mayQueue });
+        expect(await ask('s1', 'r1')).toEqual({ kind: 'granted', queueLength: 0 });
+        expect(await ask('s2', 'r2')).toEqual({ kind: 'granted', queueLength: 0 });
+        expect(await ask('s1', 'r1')).toEqual({ kind: 'granted', queueLength: 0 }); // idempotent
+        expect(await ask('x', 'r1', false)).toEqual({ kind: 'refused', reason: 'NO_WAIT', queueLength: 0 });
+        expect(await ask('s3', 'r2')).toEqual({ kind: 'queued', position: 1, queueLength: 1 });
+        expect(await ask('s4', 'r1')).toEqual({ kind: 'queued', position: 2, queueLength: 2 });
+        expect(await ask('s5', 'r1')).toEqual({ kind: 'refused', reason: 'QUEUE_FULL', queueLength: 2 });
+        await b.seats.release('p', 's1');
+        expect(await ask('s4', 'r1')).toEqual({ kind: 'queued', position: 2, queueLength: 2 }); // not its turn
+        expect(await ask('s3', 'r2')).toEqual({ kind: 'granted', queueLength: 1 });
+        expect(await b.seats.figures('p')).toEqual({ inUse: 2, queued: 1 });
+        expect(await b.seats.figures('other')).toEqual({ inUse: 0, queued: 0 });
+        // r2 is gone (no heartbeat): a sweep by r1 frees s2 and s3; s4 (r1's, known) stays queued.
+        await b.replicas.leave('r2');
+        expect(await b.seats.sweep('p', 'r1', ['s4'])).toEqual({ inUse: 0, queued: 1 });
+        expect(await ask('s4', 'r1')).toEqual({ kind: 'granted', queueLength: 0 });
+        // An entry r1 holds but no longer knows (a lost release) is freed by r1's own sweep.
+        expect(await b.seats.sweep('p', 'r1', [])).toEqual({ inUse: 0, queued: 0 });
+        for (let i = 0; i < 100 && freed.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(freed).toEqual(['p', 'p', 'p']);
+        off();
+      }),
+    );
   });
 }

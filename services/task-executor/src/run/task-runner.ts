@@ -105,6 +105,8 @@ export async function runTask(job: Job, deps: RunnerDeps): Promise<void> {
         ephemeralSession: session.ephemeral,
       });
       page = await connectPage(session);
+      if (job.owned && !(await job.owned()))
+        stopJob(job, { kind: 'lost', message: 'another executor replica took the task over' });
     }
     if (!job.abort.signal.aborted && page && session) {
       job.task.startTime = timestampOf(deps.clock.now());
@@ -125,11 +127,23 @@ export async function runTask(job: Job, deps: RunnerDeps): Promise<void> {
   await finish(job, deps, { failure, session, page });
 }
 
+/** Another replica took the task over: let go of the page and session, write nothing (the task is its now). */
+async function letGo(
+  job: Job,
+  deps: RunnerDeps,
+  at: { session: AcquiredSession | undefined; page: ConnectedPage | undefined },
+): Promise<void> {
+  deps.metrics.tasks.child(TaskState[job.task.state]).dec();
+  await at.page?.disconnect();
+  if (at.session) await deps.sessions.release(at.session);
+}
+
 async function finish(
   job: Job,
   deps: RunnerDeps,
   at: { failure: TaskError | undefined; session: AcquiredSession | undefined; page: ConnectedPage | undefined },
 ): Promise<void> {
+  if (job.stop?.kind === 'lost') return letGo(job, deps, at);
   try {
     await skipRest(job, deps);
     await at.page?.disconnect();

@@ -1,11 +1,12 @@
 /**
  * {@link SessionProvider} over the session broker's gRPC API: CreateSession
  * (labelled with the task id, `request_id` = task id so a retry never makes a
- * second session) for ephemeral sessions, GetSession for existing ones,
- * DeleteSession after an ephemeral use. The CDP endpoint is the broker's
- * proxy; the session token travels as `Authorization: Bearer`.
+ * second session) for ephemeral sessions, IssueSessionToken for existing
+ * ones (a trusted-caller RPC: the executor's service credential travels as
+ * `x-nightglow-caller-key` metadata, so the executor never needs the broker's
+ * token secret), DeleteSession after an ephemeral use. The CDP endpoint is the
+ * broker's proxy; the session token travels as `Authorization: Bearer`.
  */
-import { createHmac } from 'node:crypto';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { SessionBroker, SessionState, type Session } from '@nightglow/contracts/broker/v1';
 import { createServiceClient, type Logger, type Tracing } from '@nightglow/runtime';
@@ -19,14 +20,26 @@ export type BrokerProviderOptions = {
   readonly tracing: Tracing;
   readonly logger: Logger;
   /**
-   * The broker's session-token secret, to connect to sessions the executor did
-   * not create (GetSession never returns a token). Unset: existing sessions
-   * are connected to without a token.
+   * The executor's service credential, one of the broker's `TRUSTED_CALLER_KEYS`:
+   * with it the broker issues the token of a session the executor did not create.
+   * Unset: tasks naming an existing session are refused FAILED_PRECONDITION.
    */
-  readonly tokenSecret?: Uint8Array;
+  readonly callerKey?: string;
 };
 
 const TASK_LABEL = 'nightglow.io/task-id';
+/** The request metadata carrying the executor's service credential (the broker's IssueSessionToken). */
+export const CALLER_KEY_HEADER = 'x-nightglow-caller-key';
+
+function refusedCredential(ce: ConnectError, configured: boolean): ExecutorError {
+  const why = configured
+    ? "the session broker does not accept the executor's BROKER_CALLER_KEY (it must be one of the broker's TRUSTED_CALLER_KEYS)"
+    : "tasks in an existing session need BROKER_CALLER_KEY (one of the broker's TRUSTED_CALLER_KEYS) on the executor";
+  return new ExecutorError('FAILED_PRECONDITION', `${why}: ${ce.rawMessage}`, {
+    cause: ce,
+    reason: 'BROKER_CREDENTIAL_REFUSED',
+  });
+}
 
 function fromBroker(e: unknown, what: string): ExecutorError {
   const ce = ConnectError.from(e);
@@ -50,13 +63,21 @@ function acquired(s: Session, ephemeral: boolean, token: string | undefined): Ac
 /** Creates the broker-backed {@link SessionProvider}. */
 export function createBrokerSessionProvider(opts: BrokerProviderOptions): SessionProvider {
   const client = createServiceClient(SessionBroker, { baseUrl: opts.baseUrl, tracing: opts.tracing });
-  const tokenOf = (id: string): string | undefined =>
-    opts.tokenSecret && createHmac('sha256', opts.tokenSecret).update(`nightglow-session:${id}`).digest('base64url');
+  const headers = opts.callerKey === undefined ? {} : { [CALLER_KEY_HEADER]: opts.callerKey };
 
-  const getReady = async (id: string, signal?: AbortSignal): Promise<Session> => {
+  /** The session with its token; NOT_FOUND, FAILED_PRECONDITION (not READY, credential refused), UNAVAILABLE. */
+  const getReady = async (id: string, signal?: AbortSignal): Promise<{ session: Session; token: string }> => {
     const res = await client
-      .getSession({ sessionId: id }, { ...(signal ? { signal } : {}), timeoutMs: 10_000 })
+      .issueSessionToken({ sessionId: id }, { ...(signal ? { signal } : {}), headers, timeoutMs: 10_000 })
       .catch((e: unknown) => {
+        const ce = ConnectError.from(e);
+        if (ce.code === Code.Unauthenticated || ce.code === Code.PermissionDenied)
+          throw refusedCredential(ce, opts.callerKey !== undefined);
+        if (ce.code === Code.FailedPrecondition) {
+          throw new ExecutorError('FAILED_PRECONDITION', `session ${JSON.stringify(id)} is closed: ${ce.rawMessage}`, {
+            reason: 'SESSION_NOT_READY',
+          });
+        }
         const err = fromBroker(e, `session ${JSON.stringify(id)}`);
         throw err.code === 'NOT_FOUND' ? ExecutorError.notFound('session', id) : err;
       });
@@ -69,14 +90,16 @@ export function createBrokerSessionProvider(opts: BrokerProviderOptions): Sessio
         { reason: 'SESSION_NOT_READY' },
       );
     }
-    return s;
+    return { session: s, token: res.token };
   };
 
   return {
     check: async (id, signal) => void (await getReady(id, signal)),
     async acquire(req, signal) {
-      if (req.session.case === 'sessionId')
-        return acquired(await getReady(req.session.value, signal), false, tokenOf(req.session.value));
+      if (req.session.case === 'sessionId') {
+        const { session, token } = await getReady(req.session.value, signal);
+        return acquired(session, false, token);
+      }
       const eph = req.session.case === 'ephemeralSession' ? req.session.value : undefined;
       const res = await client
         .createSession(

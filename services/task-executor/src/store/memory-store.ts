@@ -13,6 +13,7 @@ import {
 import { type Clock, systemClock } from '@nightglow/runtime';
 import { isTerminal } from '../run/task-state.js';
 import { timestampMs } from '../spec/durations.js';
+import { createMemoryLeases } from './memory-leases.js';
 import type { TaskStore, Unsubscribe } from './port.js';
 
 /** Options of {@link createMemoryStore}. */
@@ -44,8 +45,11 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): TaskStore {
 
   return {
     putTask: async (task) => {
+      const held = tasks.get(task.id);
+      if (held && isTerminal(held.state)) return false;
       tasks.set(task.id, clone(TaskSchema, task));
       prune();
+      return true;
     },
     getTask: async (id) => {
       const t = tasks.get(id);
@@ -85,6 +89,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): TaskStore {
     listTemplates: async () =>
       [...templates.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((t) => clone(TemplateSchema, t)),
     deleteTemplate: async (name) => templates.delete(name),
+    leases: createMemoryLeases(clock),
     close: async () => listeners.clear(),
   };
 }

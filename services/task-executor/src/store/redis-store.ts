@@ -3,7 +3,9 @@
  * are binary protobuf; a sorted set orders tasks by creation; idempotency
  * keys are claimed with `SET NX`; watch events and cancel requests travel over
  * pub/sub, so any replica answers GetTask/WatchTask/CancelTask for a task
- * another replica runs. Keys live under `<prefix>:` (default `nightglow:executor`).
+ * another replica runs; a task that ended is never overwritten. Replica
+ * heartbeats and task ownership live here too (`redis-leases.ts`). Keys live
+ * under `<prefix>:` (default `nightglow:executor`).
  */
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Redis } from 'ioredis';
@@ -18,6 +20,7 @@ import { ExecutorError } from '../errors.js';
 import { isTerminal } from '../run/task-state.js';
 import { timestampMs } from '../spec/durations.js';
 import type { TaskStore } from './port.js';
+import { createRedisLeases } from './redis-leases.js';
 
 /** Options of {@link createRedisStore}. */
 export type RedisStoreOptions = {
@@ -28,6 +31,21 @@ export type RedisStoreOptions = {
   /** How long a finished task is kept. Default 24 h. */
   readonly retentionMs?: number;
 };
+
+/**
+ * Writes a task unless it already ended (a `final:<id>` marker lives as long as
+ * the terminal task): terminal states never change, whichever replica writes.
+ */
+const PUT_TASK = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[2] == '1' then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+return 1`;
 
 const unavailable = (e: unknown): never => {
   throw new ExecutorError('UNAVAILABLE', `state store unavailable: ${(e as Error).message}`, { cause: e });
@@ -60,10 +78,21 @@ export async function createRedisStore(opts: RedisStoreOptions): Promise<TaskSto
 
   return {
     async putTask(task) {
-      const m = redis.multi().set(taskKey(task.id), Buffer.from(toBinary(TaskSchema, task)));
-      m.zadd(`${p}:tasks`, timestampMs(task.createTime), task.id);
-      if (isTerminal(task.state)) m.pexpire(taskKey(task.id), retentionMs);
-      await m.exec().catch(unavailable);
+      const written = await redis
+        .eval(
+          PUT_TASK,
+          3,
+          taskKey(task.id),
+          `${p}:final:${task.id}`,
+          `${p}:tasks`,
+          Buffer.from(toBinary(TaskSchema, task)),
+          isTerminal(task.state) ? '1' : '0',
+          String(retentionMs),
+          String(timestampMs(task.createTime)),
+          task.id,
+        )
+        .catch(unavailable);
+      return written === 1;
     },
     async getTask(id) {
       const b = await redis.getBuffer(taskKey(id)).catch(unavailable);
@@ -123,6 +152,7 @@ export async function createRedisStore(opts: RedisStoreOptions): Promise<TaskSto
           return b ? [fromBinary(TemplateSchema, b)] : [];
         });
     },
+    leases: createRedisLeases({ redis, prefix: p, jobTtlMs: retentionMs + 3_600_000, unavailable }),
     deleteTemplate: async (name) => (await redis.hdel(`${p}:templates`, name).catch(unavailable)) > 0,
     async close() {
       listeners.clear();
