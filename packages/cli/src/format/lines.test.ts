@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
+import { ParameterType } from '@nightglow/contracts/executor/v1';
 import { SessionEventSchema, SessionEventType, SessionState } from '@nightglow/contracts/broker/v1';
 import { StoredEventSchema } from '@nightglow/contracts/records/v1';
 import { cdpUrlWithToken, sessionEventLine } from '../commands/session.js';
@@ -60,7 +61,27 @@ describe('template files', () => {
     } catch (e) {
       expect((e as CliError).details[0]).toMatch(/^t\.yaml:1:7: Nested mappings are not allowed/);
     }
-    expect(() => parseTemplateFile('name: t\nactionz: []\n', 't.yaml')).toThrow(/^template file t\.yaml: .*actionz/);
-    expect(() => parseTemplateFile('- a\n', 't.yaml')).toThrow('template file t.yaml: must be a mapping');
+    const problem = (text: string): readonly string[] => {
+      try {
+        parseTemplateFile(text, 't.yaml');
+      } catch (e) {
+        expect((e as CliError).message).toMatch(/^template file t\.yaml has \d+ problems?; nothing was registered$/);
+        return (e as CliError).details;
+      }
+      return expect.unreachable();
+    };
+    expect(problem('name: t\nactionz: []\n')).toEqual([
+      't.yaml:2:1: actionz: unknown field "actionz" (did you mean actions?)',
+    ]);
+    expect(problem('- a\n')).toEqual(['t.yaml:1:1: must be a map of Template fields']);
+  });
+
+  it('take the short enum values and durations task files take', () => {
+    const tf = parseTemplateFile(
+      'name: t\nparameters:\n  - { name: u, type: string }\nactions:\n  - navigate: { url: "${u}", waitUntil: load }\n    timeout: 5s\n',
+      't.yaml',
+    );
+    expect(tf.template.parameters[0]?.type).toBe(ParameterType.STRING);
+    expect(Number(tf.template.actions[0]?.timeout?.seconds)).toBe(5);
   });
 });

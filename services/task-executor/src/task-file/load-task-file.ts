@@ -8,9 +8,9 @@
  * Used by the executor's tests and samples and by the CLI.
  */
 import { readFile } from 'node:fs/promises';
-import { fromJson, type JsonValue } from '@bufbuild/protobuf';
+import { fromJson, type DescMessage, type JsonValue, type MessageShape } from '@bufbuild/protobuf';
 import { LineCounter, isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
-import { TaskSpecSchema, type TaskSpec } from '@nightglow/contracts/executor/v1';
+import { TaskSpecSchema, TemplateSchema, type TaskSpec, type Template } from '@nightglow/contracts/executor/v1';
 import { isExecutorError } from '../errors.js';
 import { validateTask } from '../spec/validate-spec.js';
 import { normalizeJson, type JsonProblem } from './normalize-json.js';
@@ -76,8 +76,10 @@ function locate(doc: Document, lc: LineCounter, field: string): { line: number; 
   return { line: 0, column: 0 };
 }
 
-/** Parses and validates a task file's text; throws {@link TaskFileError} naming file, line and field of every problem. */
-export function parseTaskFile(text: string, file = '<task file>'): TaskSpec {
+/** A YAML document with its line counter, so problems can be located in its text. */
+type LocatedDocument = { readonly doc: Document; readonly lc: LineCounter; readonly file: string };
+
+function parseYaml(text: string, file: string): LocatedDocument {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -88,28 +90,56 @@ export function parseTaskFile(text: string, file = '<task file>'): TaskSpec {
       }),
     );
   }
+  return { doc, lc, file };
+}
+
+function problemAt(d: LocatedDocument, p: JsonProblem): TaskFileProblem {
+  return { file: d.file, ...locate(d.doc, d.lc, p.path), field: p.path, message: p.message };
+}
+
+/** The document as `schema`'s message, short enum values and friendly durations accepted. */
+function decode<D extends DescMessage>(d: LocatedDocument, schema: D): MessageShape<D> {
   const problems: JsonProblem[] = [];
-  const at = (p: JsonProblem): TaskFileProblem => ({
-    file,
-    ...locate(doc, lc, p.path),
-    field: p.path,
-    message: p.message,
-  });
-  const json = normalizeJson((doc.toJS() ?? {}) as JsonValue, TaskSpecSchema, '', problems);
-  if (problems.length > 0) throw new TaskFileError(problems.map(at));
-  let spec: TaskSpec;
+  const json = normalizeJson((d.doc.toJS() ?? {}) as JsonValue, schema, '', problems);
+  if (problems.length > 0) throw new TaskFileError(problems.map((p) => problemAt(d, p)));
   try {
-    spec = fromJson(TaskSpecSchema, json);
+    return fromJson(schema, json);
   } catch (e) {
-    throw new TaskFileError([{ file, line: 1, column: 1, field: '', message: (e as Error).message }]);
+    throw new TaskFileError([{ file: d.file, line: 1, column: 1, field: '', message: (e as Error).message }]);
   }
+}
+
+/** Parses and validates a task file's text; throws {@link TaskFileError} naming file, line and field of every problem. */
+export function parseTaskFile(text: string, file = '<task file>'): TaskSpec {
+  const d = parseYaml(text, file);
+  const spec = decode(d, TaskSpecSchema);
   try {
     validateTask(spec, { actions: spec.actions, allowEvaluate: true });
   } catch (e) {
     if (!isExecutorError(e)) throw e;
-    throw new TaskFileError(e.violations.map((v) => at({ path: camelPath(v.field), message: v.description })));
+    throw new TaskFileError(
+      e.violations.map((v) => problemAt(d, { path: camelPath(v.field), message: v.description })),
+    );
   }
   return spec;
+}
+
+/** A parsed template file and a way to point at one of its fields (e.g. from the executor's field violations). */
+export type TemplateFile = {
+  readonly template: Template;
+  /** Line and column (1-based) of `field`, a violation path such as `actions[2].click.selector`. */
+  locate(field: string): { readonly line: number; readonly column: number };
+};
+
+/**
+ * Parses a template file's text (a `Template` in the proto3 JSON mapping, with the
+ * task files' short enum values and durations). Structural problems throw
+ * {@link TaskFileError}; parameter typing is the executor's to check (RegisterTemplate).
+ */
+export function parseTemplateFile(text: string, file = '<template file>'): TemplateFile {
+  const d = parseYaml(text, file);
+  const template = decode(d, TemplateSchema);
+  return { template, locate: (field) => locate(d.doc, d.lc, camelPath(field)) };
 }
 
 /** Reads and parses a task file from disk (see {@link parseTaskFile}). */
