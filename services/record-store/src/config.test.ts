@@ -7,6 +7,8 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c.databaseUrl).toBeUndefined();
     expect(c.pgliteDir).toBe('./data/records');
+    expect(c.pgliteSharedBuffersBytes).toBe(16 * 1024 * 1024);
+    expect(loadConfig({ PGLITE_SHARED_BUFFERS: '64MiB' }).pgliteSharedBuffersBytes).toBe(64 * 1024 * 1024);
     expect(c.auth).toEqual({ disabled: false, adminApiKey: undefined });
     expect(c.sealGraceMs).toBe(5000);
     expect(c.retention.eventsMs).toBe(720 * 3_600_000);
@@ -30,11 +32,19 @@ describe('loadConfig', () => {
         SEAL_GRACE: 'soon',
         CONSUMER_SESSION_TIMEOUT: '1s',
         INGEST_CONCURRENCY: '0',
+        PGLITE_SHARED_BUFFERS: '100kB',
       });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
-      for (const v of ['DATABASE_URL', 'ADMIN_API_KEY', 'SEAL_GRACE', 'CONSUMER_SESSION_TIMEOUT', 'INGEST_CONCURRENCY'])
+      for (const v of [
+        'DATABASE_URL',
+        'ADMIN_API_KEY',
+        'SEAL_GRACE',
+        'CONSUMER_SESSION_TIMEOUT',
+        'INGEST_CONCURRENCY',
+        'PGLITE_SHARED_BUFFERS',
+      ])
         expect((e as Error).message).toContain(v);
     }
   });

@@ -24,6 +24,8 @@ export type RecordStoreConfig = {
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
   readonly pgliteDir: string;
+  /** PGlite's `shared_buffers` in bytes (`PGLITE_SHARED_BUFFERS`); PGlite's own default, 128 MiB, is sized for a server. */
+  readonly pgliteSharedBuffersBytes: number;
   /** Kafka consumer group of the ingest. */
   readonly consumerGroup: string;
   /** Kafka group session timeout: how long a crashed member holds its partitions. */
@@ -55,6 +57,7 @@ export function loadConfig(env: Env): RecordStoreConfig {
     databaseUrl: r.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: r.int('DATABASE_POOL_SIZE', { default: 10, min: 2, max: 200 }),
     pgliteDir: r.string('PGLITE_DIR', { default: './data/records' }),
+    pgliteSharedBuffersBytes: r.bytes('PGLITE_SHARED_BUFFERS', { default: 16 * 1024 * 1024, min: 1024 * 1024 }),
     consumerGroup: r.string('CONSUMER_GROUP', { default: 'record-store' }),
     consumerSessionTimeoutMs: r.durationMs('CONSUMER_SESSION_TIMEOUT', { default: 30_000, min: 6_000 }),
     ingestConcurrency: r.int('INGEST_CONCURRENCY', { default: 3, min: 1, max: 64 }),

@@ -26,7 +26,7 @@ async function openDb(config: RecordStoreConfig, logger: Logger): Promise<Record
       onError: (e) => logger.warn({ err: e }, 'database connection error'),
     });
   }
-  return createPgliteDb({ dataDir: config.pgliteDir });
+  return createPgliteDb({ dataDir: config.pgliteDir, sharedBuffersBytes: config.pgliteSharedBuffersBytes });
 }
 
 async function openBus(config: RecordStoreConfig, logger: Logger): Promise<EventBus> {
