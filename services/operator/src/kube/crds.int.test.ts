@@ -1,6 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
 import { parse } from 'yaml';
+import { TaskSpecSchema } from '@nightglow/contracts/executor/v1';
+import { parseTaskFile } from '@nightglow/task-executor';
 import { describe, expect, it, beforeAll } from 'vitest';
+import { normalizeTaskJson } from '../clients/normalize-task.js';
 import { hasCode, OperatorError } from '../errors.js';
 import { connectTestKube, createTestNamespace, installTestCrds } from '../testing/kube-env.js';
 import type { KubeObject } from './kube-api.js';
@@ -156,6 +160,24 @@ describe('CRDs on the real kube-apiserver', () => {
       doc.metadata.namespace = ns;
       const stored = await api.create(types[i] ?? RESOURCES.automationTask, doc);
       expect(stored.metadata.uid, file).toBeTruthy();
+    }
+  });
+
+  it('accepts every CLI task file wrapped in an AutomationTask, and reads it as the CLI does', async () => {
+    const dir = new URL('../../../task-executor/samples/', import.meta.url);
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const file of files) {
+      const text = await readFile(new URL(file, dir), 'utf8');
+      const spec = parse(text) as Record<string, unknown>;
+      const name = `cli-${file.replace(/\.yaml$/, '')}`;
+      const stored = (await api.create(RESOURCES.automationTask, obj('AutomationTask', name, spec))) as KubeObject & {
+        spec: JsonValue;
+      };
+      // What the operator submits for the stored object is what `nightglow task run FILE` submits.
+      const operatorReads = fromJson(TaskSpecSchema, normalizeTaskJson(stored.spec));
+      const cliReads = parseTaskFile(text, file);
+      expect(toJson(TaskSpecSchema, operatorReads), file).toEqual(toJson(TaskSpecSchema, cliReads));
     }
   });
 });
