@@ -17,7 +17,7 @@ describe('kafka bus on a fresh broker (own broker, no offsets topic yet)', () =>
     await server.stop();
   });
 
-  it('joins a fresh group although kafkajs first gives up on the group coordinator, then consumes and reports lag', async () => {
+  it('joins a fresh group on a fresh broker (where kafkajs may first give up on the coordinator), consumes and reports lag', async () => {
     const warnings: string[] = [];
     const logger: BusLogger = {
       debug: () => undefined,
@@ -55,7 +55,9 @@ describe('kafka bus on a fresh broker (own broker, no offsets topic yet)', () =>
       new Set(sent.map((e) => e.eventId)),
     );
     expect(bus.stats()).toMatchObject({ consumed: sent.length, consumerLag: 0 });
-    // the first member died on the missing coordinator and was replaced (a fresh broker needs a moment for it)
+    // Whether kafkajs gives up first depends on how fast the broker creates its offsets topic (it did in most
+    // runs here; without the restart, subscribe then fails after joinTimeoutMs). kafka-consumer.test.ts covers
+    // the restart itself deterministically.
     const gaveUp = warnings.filter((w) => w.includes('consumer crashed, restarting it'));
     console.log(`[bus] fresh broker: ${gaveUp.length} consumer restart(s) before the group was joined`);
   });

@@ -289,6 +289,37 @@ describe('AutomationTask through the real executor and broker sessions', () => {
     const s = (await broker.client.getSession({ sessionId: t?.sessionId ?? '' })).session;
     expect([SessionState.CLOSING, SessionState.CLOSED]).toContain(s?.state);
   });
+  it('ends Failed with a condition saying why, for a pool or a template that does not exist', async () => {
+    await api.create(RESOURCES.automationTask, {
+      ...task(ns, 'no-pool', [{ name: 'open', navigate: { url: `${site.url}/news` } }]),
+      spec: {
+        ephemeralSession: { pool: 'no-such-pool' },
+        timeout: '30s',
+        actions: [{ name: 'open', navigate: { url: `${site.url}/news` } }],
+      },
+    });
+    await api.create(RESOURCES.automationTask, {
+      ...task(ns, 'no-template', []),
+      spec: { ephemeralSession: { pool: 'default' }, timeout: '30s', template: { name: 'no-such-template' } },
+    });
+    for (const [name, says] of [
+      ['no-pool', /no-such-pool/],
+      ['no-template', /no-such-template/],
+    ] as const) {
+      const failed = await eventually(
+        async () => {
+          const t = await read(ns, name);
+          return t?.status?.phase === 'Failed' ? t : undefined;
+        },
+        `${name} to end Failed`,
+        60_000,
+      );
+      expect(failed.status?.message, name).toMatch(says);
+      const condition = failed.status?.conditions?.find((c) => c.type === 'Complete');
+      expect(condition?.status, `${name}: Complete condition`).toBe('False');
+      expect(`${condition?.reason}: ${condition?.message}`, name).toMatch(says);
+    }
+  }, 90_000);
 });
 
 describe('a finished task whose record store cannot be reached', () => {
