@@ -390,7 +390,11 @@ describe('nightglow CLI against real services', () => {
     expect(bad.err).toMatch(/^open-page\.yaml:3:\d+: actions\[0\]/m);
     writeFileSync(file, 'name: x\nactionz: []\n');
     const unknown = await p.cli('template', 'register', 'open-page.yaml');
-    expect([unknown.code, unknown.err]).toEqual([2, expect.stringContaining('template file open-page.yaml: ')]);
+    expect([unknown.code, unknown.err]).toEqual([
+      2,
+      'nightglow: template file open-page.yaml has 1 problem; nothing was registered\n' +
+        'open-page.yaml:2:1: actionz: unknown field "actionz" (did you mean actions?)\n',
+    ]);
   });
 
   it('alerts list, ack and resolve an alert created through IngestEvents', { timeout: 240_000 }, async () => {
