@@ -16,7 +16,7 @@ import { startHarness, type Harness } from './testing/harness.js';
 const S = 'http://127.0.0.1:8088';
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ sessions: 'broker' });
 });
 afterAll(async () => {
   await h.stop();
@@ -25,9 +25,9 @@ afterAll(async () => {
 const actionEvents = (events: WatchTaskResponse[], type: ActionEventType) =>
   events.flatMap((e) => (e.event.case === 'actionEvent' && e.event.value.type === type ? [e.event.value] : []));
 
-describe('execution semantics in real Chromium', () => {
+describe('execution semantics in real Chromium, through a real session broker', () => {
   it('a selector that never appears fails the action naming selector and timeout, fails the task, leaves the session intact', async () => {
-    const sessionId = await h.direct().openSession();
+    const sessionId = (await h.broker().createSession({ pool: 'default' })).session?.id ?? '';
     try {
       const spec = h.spec({
         sessionId,
@@ -58,7 +58,7 @@ describe('execution semantics in real Chromium', () => {
       const again = await h.run(h.spec({ sessionId, actions: [{ assert: { urlMatches: '/playground$' } }] }));
       expect(again.task.state).toBe(TaskState.SUCCEEDED);
     } finally {
-      await h.direct().closeSession(sessionId);
+      await h.broker().deleteSession({ sessionId });
     }
   });
 

@@ -9,7 +9,7 @@ import { startHarness, type Harness } from './testing/harness.js';
 const S = 'http://127.0.0.1:8088';
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ sessions: 'broker' });
 });
 afterAll(async () => {
   await h.stop();
