@@ -134,7 +134,6 @@ export async function startProcesses(o: PlatformOptions): Promise<Platform> {
   if (o.kubeconfig !== undefined) needed.push('operatorMetrics', 'operatorProbes');
   const plan = await planPorts(o.host, o.ports, needed);
   const common = commonEnv(o);
-  const at = (p: number): ServiceEndpoint => ({ grpc: `${dial}:${p}`, http: '' });
   const service = (grpc: number, http: number): ServiceEndpoint => ({
     grpc: `${dial}:${grpc}`,
     http: `http://${dial}:${http}`,
@@ -197,7 +196,7 @@ export async function startProcesses(o: PlatformOptions): Promise<Platform> {
         id,
         url: `http://${dial}:${gateway}`,
         headers: { [SECRET_HEADER]: gatewaySecret },
-        sidecarAddress: at(grpc).grpc,
+        sidecarAddress: `${dial}:${grpc}`,
       });
     }
 
