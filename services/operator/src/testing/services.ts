@@ -28,6 +28,8 @@ export type TestBroker = {
   readonly url: string;
   readonly client: Client<typeof SessionBroker>;
   readonly process: ServiceProcess;
+  /** Its `LOCAL_DATA_DIR`: every Chromium it launches names this folder on its command line. */
+  readonly dataDir: string;
   /** Drains it (its Chromiums close) and removes its data folder; resolves with the exit code. */
   stop(): Promise<number | null>;
 };
@@ -48,6 +50,7 @@ export async function startTestBroker(env: Readonly<Record<string, string>> = {}
     url,
     client: createServiceClient(SessionBroker, { baseUrl: url, tracing }),
     process: proc,
+    dataDir: dir,
     async stop() {
       const code = await proc.stop(15_000);
       rmSync(dir, { recursive: true, force: true });
