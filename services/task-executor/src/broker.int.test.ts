@@ -174,7 +174,7 @@ describe('through a real session broker', () => {
   it('two executor processes sharing Redis: one runs, the other answers WatchTask and GetTask', async () => {
     const env = {
       STATE_STORE: 'redis',
-      REDIS_URL: useTestEnv().redis.url,
+      REDIS_URL: `${useTestEnv().redis.url}/3`, // own database: executors of other files share the key prefix
       BROKER_URL: `http://127.0.0.1:${broker.grpcPort}`,
       BROKER_CALLER_KEY: CALLER_KEY,
     };

@@ -34,7 +34,7 @@ beforeAll(async () => {
   site = await startFixtureSite();
   const env = {
     STATE_STORE: 'redis',
-    REDIS_URL: useTestEnv().redis.url,
+    REDIS_URL: `${useTestEnv().redis.url}/2`, // own database: executors of other files share the key prefix
     SESSION_SOURCE: 'cdp',
     CDP_ENDPOINT: chromium.wsEndpoint,
     TASK_CONCURRENCY: '2',
@@ -110,7 +110,7 @@ describe('replica takeover (REPLICA_TIMEOUT)', () => {
   it('a SIGKILLed replica: its running task ends FAILED naming it, its queued task runs once on a survivor', async () => {
     const env = {
       STATE_STORE: 'redis',
-      REDIS_URL: useTestEnv().redis.url,
+      REDIS_URL: `${useTestEnv().redis.url}/2`, // own database: executors of other files share the key prefix
       SESSION_SOURCE: 'cdp',
       CDP_ENDPOINT: chromium.wsEndpoint,
       TASK_CONCURRENCY: '1',
@@ -184,7 +184,14 @@ describe('replica takeover (REPLICA_TIMEOUT)', () => {
         }
         return n;
       };
-      expect([await takeovers('failed'), await takeovers('requeued')]).toEqual([1, 1]);
+      // The counters move right after the takeover's writes, which the watchers may see first.
+      let counted: number[] = [];
+      for (let i = 0; i < 50; i++) {
+        counted = [await takeovers('failed'), await takeovers('requeued')];
+        if (counted[0] === 1 && counted[1] === 1) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(counted).toEqual([1, 1]);
     } finally {
       for (const r of started) if (r.status === 'rejected') process.stderr.write(`${String(r.reason)}\n`);
       if (victim && victim.child.exitCode === null && victim.child.signalCode === null) victim.child.kill('SIGKILL');
