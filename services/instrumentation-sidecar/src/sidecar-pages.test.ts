@@ -110,58 +110,6 @@ describe('sidecar on a fake browser: pages, phases, intervals', () => {
     ).toEqual([]);
   });
 
-  it("attributes a navigation's late timings (an FCP after the action's END) to the action it started in", async () => {
-    const t = await setup();
-    running = t.sidecar;
-    await t.rpc.attachSession(
-      { sessionId: 'sess-1', browserContextId: 'C1', pool: 'pool-b', taskId: 'task-1', labels: {} } as never,
-      handlerCtx,
-    );
-    const mark = (actionId: string, phase: ActionPhase, ms: number) =>
-      t.rpc.markPhase(
-        { sessionId: 'sess-1', taskId: 'task-1', actionId, phase, time: timestampFromMs(ms) } as never,
-        handlerCtx,
-      );
-    await mark('task-1/0', ActionPhase.START, 1000);
-    const b = t.fake.browser;
-    const url = 'http://127.0.0.1/late';
-    b.emit(
-      'Network.requestWillBeSent',
-      {
-        requestId: 'L9',
-        loaderId: 'L9',
-        frameId: 'T1',
-        type: 'Document',
-        timestamp: 200,
-        wallTime: 1_700_000_100,
-        request: { url, method: 'GET' },
-      },
-      'S1',
-    );
-    b.emit('Page.frameNavigated', { frame: { id: 'T1', loaderId: 'L9', url } }, 'S1');
-    await t.settle();
-    // The navigate action ends (load seen by the executor), the next one starts, then paint timings arrive.
-    await mark('task-1/0', ActionPhase.END, 1100);
-    await mark('task-1/1', ActionPhase.START, 1101);
-    b.emit(
-      'Page.lifecycleEvent',
-      { frameId: 'T1', loaderId: 'L9', name: 'firstContentfulPaint', timestamp: 200.3 },
-      'S1',
-    );
-    await t.settle();
-    const fcp = t.bus
-      .of('measurements')
-      .filter((e) => (e.payload.value as Measurement).metric === 'fcp')
-      .map((e) => e.actionId);
-    expect(fcp).toEqual(['task-1/0']);
-    // Not a navigation timing: the URL transition counter keeps the attribution of its moment.
-    const transitions = t.bus
-      .of('measurements')
-      .filter((e) => (e.payload.value as Measurement).metric === 'url_transitions')
-      .map((e) => e.actionId);
-    expect(transitions).toEqual(['task-1/0']);
-  });
-
   it('publishes action duration, behaviour and an error snapshot at action END', async () => {
     const t = await setup();
     running = t.sidecar;

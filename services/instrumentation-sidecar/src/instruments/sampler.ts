@@ -12,14 +12,8 @@ import type { Clock, TimerHandle } from '@nightglow/runtime';
 import { metricSpec } from '../blueprints/catalog.js';
 import { judge, type DetectionCache } from '../pages/detections.js';
 import { captureErrorSnapshot } from '../pages/error-snapshot.js';
-import {
-  NAVIGATION_TIMINGS,
-  navigationTiming,
-  ONCE_PER_NAVIGATION,
-  PAGE_COMMAND_METRICS,
-  readPageMetric,
-} from '../pages/page-metrics.js';
-import type { NavigationState, PageState } from '../pages/page-state.js';
+import { navigationTiming, ONCE_PER_NAVIGATION, PAGE_COMMAND_METRICS, readPageMetric } from '../pages/page-metrics.js';
+import type { PageState } from '../pages/page-state.js';
 import type { Attribution, SessionMap } from '../pages/session-map.js';
 import type { InstrumentEntry, InstrumentRegistry } from './registry.js';
 import { drawn, takeSample, type SampleDeps, type SampleValue } from './take-sample.js';
@@ -75,12 +69,6 @@ export function createSampler(deps: SamplerDeps): Sampler {
     if (signal !== undefined) return judge(signal, await deps.detections.probe(page, deps.commandTimeoutMs));
     const value = await readPageMetric(entry.blueprint.metric, page, opts);
     return value === undefined ? undefined : { value };
-  };
-  const navigationOwner = new WeakMap<NavigationState, Attribution>();
-  /** Who a page's current navigation belongs to; the attribution of now when it began before its session was attached. */
-  const ownerOf = (page: PageState): Attribution => {
-    const owner = navigationOwner.get(page.nav);
-    return owner !== undefined && owner.sessionId !== '' ? owner : deps.sessions.attribution(page.browserContextId);
   };
   const samplePage = (entry: InstrumentEntry, page: PageState, who?: Attribution): void => {
     if (!drawn(entry, deps)) return;
@@ -186,10 +174,6 @@ export function createSampler(deps: SamplerDeps): Sampler {
   };
   return {
     onPageEvent(page, event) {
-      // A navigation's timings belong to the action it started in, even when they arrive after
-      // that action ended (FCP and LCP often do): remember who was running at its first event.
-      if (!navigationOwner.has(page.nav))
-        navigationOwner.set(page.nav, deps.sessions.attribution(page.browserContextId));
       if (event === PageEvent.LOAD && !stopped) runAfterLoad(page);
       for (const entry of enabled()) {
         const t = entry.blueprint.trigger?.trigger;
@@ -200,7 +184,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
           page.nav.reported.add(name);
         }
         if (metricSpec(metric)?.source === 'detection') deferDetection(entry, page);
-        else samplePage(entry, page, NAVIGATION_TIMINGS.has(metric) ? ownerOf(page) : undefined);
+        else samplePage(entry, page);
       }
     },
     onPhase(req, durationMs) {

@@ -29,19 +29,6 @@ export type ReadOptions = {
  */
 export const ONCE_PER_NAVIGATION: ReadonlySet<string> = new Set(['ttfb', 'fcp', 'dom_content_loaded', 'load']);
 
-/**
- * Timings of a navigation, attributed to the action the navigation started in even when
- * they arrive after it ended (FCP and LCP often follow the navigate action's `load`).
- */
-export const NAVIGATION_TIMINGS: ReadonlySet<string> = new Set([
-  'ttfb',
-  'fcp',
-  'lcp',
-  'cls',
-  'dom_content_loaded',
-  'load',
-]);
-
 /** The current value of a once-per-navigation timing, or undefined. */
 export function navigationTiming(metric: string, page: PageState): number | undefined {
   const nav = page.nav;
