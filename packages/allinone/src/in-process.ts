@@ -18,18 +18,18 @@ import { createRecordStoreService } from '@nightglow/record-store';
 import { startService, type StartOptions } from '@nightglow/runtime';
 import { createSessionBrokerService } from '@nightglow/session-broker';
 import { createTaskExecutorService, startFixtureSite } from '@nightglow/task-executor';
-import { endpointsPath, removeEndpoints, writeEndpoints, type PlatformEndpoints } from './endpoints-file.js';
+import type { PlatformEndpoints } from './endpoints-file.js';
 import { isLoopback, type PlatformOptions } from './options.js';
 import {
-  chromiumUnder,
   commonEnv,
   dialHost,
+  finishStart,
+  neededPorts,
   stateEnv,
   stopParts,
   waitForPool,
   type Part,
   type Platform,
-  type StopReport,
 } from './platform.js';
 import { planPorts, STANDARD_PORTS, type PortPlan } from './ports.js';
 import { createSidecarRegistry, type SidecarLauncher } from './sidecars.js';
@@ -61,11 +61,7 @@ export async function startInProcess(o: PlatformOptions): Promise<Platform> {
   const startOpts: StartOptions = { logDestination: logStream };
   const parts: Part[] = [{ name: 'log file', stop: () => new Promise((r) => logStream.end(r)) }];
   const standard = o.ports === 'standard';
-  const needed: (keyof PortPlan)[] = ['brokerGrpc', 'brokerHttp', 'executorGrpc', 'executorHttp'];
-  needed.push('recordStoreGrpc', 'recordStoreHttp');
-  if (o.demoSite) needed.push('demoSite');
-  if (o.kubeconfig !== undefined) needed.push('operatorMetrics', 'operatorProbes');
-  if (standard) await planPorts(o.host, 'standard', needed);
+  if (standard) await planPorts(o.host, 'standard', neededPorts(o));
   const port = (key: keyof PortPlan): string => (standard ? String(STANDARD_PORTS[key]) : '0');
   const dial = dialHost(o.host);
   const common = commonEnv(o);
@@ -201,24 +197,14 @@ export async function startInProcess(o: PlatformOptions): Promise<Platform> {
       },
       ...(demoSite === undefined ? {} : { demoSite }),
     };
-    await writeEndpoints(o.home, endpoints);
-    parts.push({ name: 'endpoints file', stop: () => removeEndpoints(o.home) });
-    const startupMs = performance.now() - t0;
-
-    let stopping: Promise<StopReport> | undefined;
-    const stop = async (): Promise<StopReport> => {
-      const problems = await stopParts(parts);
-      return { clean: problems.length === 0, leftoverChromium: chromiumUnder(profiles), problems };
-    };
-    return {
-      options: o,
+    return await finishStart(o, {
       endpoints,
-      endpointsFile: endpointsPath(o.home),
+      parts,
       logs,
-      startupMs,
+      profiles,
+      startedAt: t0,
       failed: new Promise<string>(() => undefined),
-      stop: () => (stopping ??= stop()),
-    };
+    });
   } catch (e) {
     await stopParts(parts);
     throw e;

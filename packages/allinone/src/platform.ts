@@ -8,7 +8,9 @@ import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { SessionBroker } from '@nightglow/contracts/broker/v1';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { PlatformEndpoints } from './endpoints-file.js';
+import { performance } from 'node:perf_hooks';
+import { endpointsPath, removeEndpoints, writeEndpoints, type PlatformEndpoints } from './endpoints-file.js';
+import type { PortPlan } from './ports.js';
 import type { PlatformOptions } from './options.js';
 
 /** What `stop` reports. */
@@ -152,4 +154,48 @@ export function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The listeners a platform with options `o` opens (besides the per-browser sidecars). */
+export function neededPorts(o: PlatformOptions): (keyof PortPlan)[] {
+  const needed: (keyof PortPlan)[] = ['brokerGrpc', 'brokerHttp', 'executorGrpc', 'executorHttp'];
+  needed.push('recordStoreGrpc', 'recordStoreHttp');
+  if (o.demoSite) needed.push('demoSite');
+  if (o.kubeconfig !== undefined) needed.push('operatorMetrics', 'operatorProbes');
+  return needed;
+}
+
+/**
+ * The last step of both run modes: writes `endpoints.json` (removed again as the first part
+ * to stop) and returns the handle whose `stop` runs `parts` newest first and then counts the
+ * Chromium left under `profiles`.
+ */
+export async function finishStart(
+  o: PlatformOptions,
+  run: {
+    readonly endpoints: PlatformEndpoints;
+    readonly parts: Part[];
+    readonly logs: string;
+    readonly profiles: string;
+    readonly startedAt: number;
+    readonly failed: Promise<string>;
+  },
+): Promise<Platform> {
+  await writeEndpoints(o.home, run.endpoints);
+  run.parts.push({ name: 'endpoints file', stop: () => removeEndpoints(o.home) });
+  const startupMs = performance.now() - run.startedAt;
+  let stopping: Promise<StopReport> | undefined;
+  const stop = async (): Promise<StopReport> => {
+    const problems = await stopParts(run.parts);
+    return { clean: problems.length === 0, leftoverChromium: chromiumUnder(run.profiles), problems };
+  };
+  return {
+    options: o,
+    endpoints: run.endpoints,
+    endpointsFile: endpointsPath(o.home),
+    logs: run.logs,
+    startupMs,
+    failed: run.failed,
+    stop: () => (stopping ??= stop()),
+  };
 }

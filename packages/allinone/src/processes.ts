@@ -17,26 +17,20 @@ import { performance } from 'node:perf_hooks';
 import { SECRET_HEADER } from '@nightglow/instrumentation-sidecar';
 import { launchLocalChromium } from '@nightglow/session-broker';
 import { startFixtureSite } from '@nightglow/task-executor';
-import {
-  endpointsPath,
-  removeEndpoints,
-  writeEndpoints,
-  type PlatformEndpoints,
-  type ServiceEndpoint,
-} from './endpoints-file.js';
+import type { PlatformEndpoints, ServiceEndpoint } from './endpoints-file.js';
 import { isLoopback, type PlatformOptions } from './options.js';
 import {
-  chromiumUnder,
   commonEnv,
   dialHost,
+  finishStart,
+  neededPorts,
   stateEnv,
   stopParts,
   waitForPool,
   type Part,
   type Platform,
-  type StopReport,
 } from './platform.js';
-import { freePort, planPorts, type PortPlan } from './ports.js';
+import { freePort, planPorts } from './ports.js';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -128,11 +122,7 @@ export async function startProcesses(o: PlatformOptions): Promise<Platform> {
   const parts: Part[] = [];
   const children: Child[] = [];
   const dial = dialHost(o.host);
-  const needed: (keyof PortPlan)[] = ['brokerGrpc', 'brokerHttp', 'executorGrpc', 'executorHttp'];
-  needed.push('recordStoreGrpc', 'recordStoreHttp');
-  if (o.demoSite) needed.push('demoSite');
-  if (o.kubeconfig !== undefined) needed.push('operatorMetrics', 'operatorProbes');
-  const plan = await planPorts(o.host, o.ports, needed);
+  const plan = await planPorts(o.host, o.ports, neededPorts(o));
   const common = commonEnv(o);
   const service = (grpc: number, http: number): ServiceEndpoint => ({
     grpc: `${dial}:${grpc}`,
@@ -285,26 +275,10 @@ export async function startProcesses(o: PlatformOptions): Promise<Platform> {
       },
       ...(demoSite === undefined ? {} : { demoSite }),
     };
-    await writeEndpoints(o.home, endpoints);
-    parts.push({ name: 'endpoints file', stop: () => removeEndpoints(o.home) });
-    const startupMs = performance.now() - t0;
     const failed = Promise.race(
       children.map((c) => c.exited.then((why) => (why === '' ? new Promise<string>(() => undefined) : why))),
     );
-    let stopping: Promise<StopReport> | undefined;
-    const stop = async (): Promise<StopReport> => {
-      const problems = await stopParts(parts);
-      return { clean: problems.length === 0, leftoverChromium: chromiumUnder(profiles), problems };
-    };
-    return {
-      options: o,
-      endpoints,
-      endpointsFile: endpointsPath(o.home),
-      logs: logDir,
-      startupMs,
-      failed,
-      stop: () => (stopping ??= stop()),
-    };
+    return await finishStart(o, { endpoints, parts, logs: logDir, profiles, startedAt: t0, failed });
   } catch (e) {
     await stopParts(parts);
     throw e;

@@ -240,21 +240,24 @@ describe('README quick start: npm start, then the CLI', () => {
   }, 420_000);
 });
 
-/** The navigate action of a record carries the sidecar's page measurements. */
+/**
+ * The record of a task holds the sidecar's page measurements of that task: TTFB, FCP, LCP and
+ * requests in its actions' summaries. (Which action a late paint timing lands on depends on
+ * when it arrives relative to the action's end mark; see the sidecar README.)
+ */
 function expectPageMeasurements(r: RecordJson, sample: string): void {
-  const open = r.taskRecord.timeline?.find((a) => a.result?.name === 'open');
-  const m = open?.measurements;
-  const all = JSON.stringify(r.taskRecord.timeline?.map((a) => [a.result?.name, a.measurements]));
-  expect(m, `${sample}: measurements of its navigate action in ${all}`).toBeDefined();
-  const positive = (v: number | string | undefined): boolean => Number(v ?? 0) > 0;
+  const timeline = r.taskRecord.timeline ?? [];
+  const all = JSON.stringify(timeline.map((a) => [a.result?.name, a.measurements]));
+  const seen = (pick: (m: Summary) => number | string | undefined): boolean =>
+    timeline.some((a) => a.measurements !== undefined && Number(pick(a.measurements) ?? 0) > 0);
   expect(
     {
-      ttfb: positive(m?.ttfbMs),
-      fcp: positive(m?.fcpMs),
-      lcp: positive(m?.lcpMs),
-      requests: positive(m?.requestCount),
+      ttfb: seen((m) => m.ttfbMs),
+      fcp: seen((m) => m.fcpMs),
+      lcp: seen((m) => m.lcpMs),
+      requests: seen((m) => m.requestCount),
     },
-    `${sample}: TTFB, FCP, LCP and requests of its navigate action, in ${all}`,
+    `${sample}: TTFB, FCP, LCP and requests of the task in its record, in ${all}`,
   ).toEqual({ ttfb: true, fcp: true, lcp: true, requests: true });
 }
 
