@@ -1,8 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
-import { createEnvelope, createMemoryBus, silentLogger } from '@nightglow/bus';
-import { flush } from '@nightglow/cdp/testing';
+import { createEnvelope } from '@nightglow/bus';
 import {
   ActionPhase,
   BlueprintSchema,
@@ -11,40 +10,14 @@ import {
   InstrumentStatus,
 } from '@nightglow/contracts/instrumentation/v1';
 import { BadRequestSchema } from '@nightglow/contracts/google/rpc';
-import { createManualClock } from '@nightglow/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SidecarError } from './errors.js';
-import { createInstrumentationHandlers } from './rpc/handlers.js';
-import { createSidecar, type Sidecar } from './sidecar.js';
-import { fakeChromium } from './testing/fake-page.js';
-import { recordingBus } from './testing/recording-bus.js';
+import type { Sidecar } from './sidecar.js';
+import { startUnitSidecar } from './testing/unit-sidecar.js';
 
 const handlerCtx = {} as never;
 
-async function setup(file?: string) {
-  const fake = fakeChromium();
-  const bus = recordingBus(createMemoryBus());
-  const clock = createManualClock(1_700_000_000_000);
-  const sidecar = createSidecar({
-    bus,
-    connect: fake.connect,
-    clock,
-    blueprints: { origin: 'test', load: () => Promise.resolve(file) },
-    logger: silentLogger,
-    sidecarId: 'sc-1',
-    pool: 'pool-a',
-    random: () => 0.5,
-  });
-  await sidecar.start();
-  await sidecar.browser.ready();
-  const rpc = createInstrumentationHandlers(sidecar, clock);
-  const settle = async (): Promise<void> => {
-    await flush();
-    await sidecar.sampler.idle();
-    await sidecar.publisher.settle();
-  };
-  return { fake, bus, clock, sidecar, rpc, settle };
-}
+const setup = startUnitSidecar;
 
 let running: Sidecar | undefined;
 afterEach(async () => {

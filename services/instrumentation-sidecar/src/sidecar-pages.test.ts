@@ -1,41 +1,15 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { createMemoryBus, silentLogger } from '@nightglow/bus';
 import { flush } from '@nightglow/cdp/testing';
 import { ActionPhase, InstrumentStatus, type Measurement } from '@nightglow/contracts/instrumentation/v1';
-import { createManualClock } from '@nightglow/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DETECTION_SETTLE_MS, LOAD_WAIT_MAX_MS } from './instruments/sampler.js';
-import { createInstrumentationHandlers } from './rpc/handlers.js';
-import { createSidecar, type Sidecar } from './sidecar.js';
-import { emitPageLoad, fakeChromium } from './testing/fake-page.js';
-import { recordingBus } from './testing/recording-bus.js';
+import type { Sidecar } from './sidecar.js';
+import { emitPageLoad } from './testing/fake-page.js';
+import { startUnitSidecar } from './testing/unit-sidecar.js';
 
 const handlerCtx = {} as never;
 
-async function setup(file?: string) {
-  const fake = fakeChromium();
-  const bus = recordingBus(createMemoryBus());
-  const clock = createManualClock(1_700_000_000_000);
-  const sidecar = createSidecar({
-    bus,
-    connect: fake.connect,
-    clock,
-    blueprints: { origin: 'test', load: () => Promise.resolve(file) },
-    logger: silentLogger,
-    sidecarId: 'sc-1',
-    pool: 'pool-a',
-    random: () => 0.5,
-  });
-  await sidecar.start();
-  await sidecar.browser.ready();
-  const rpc = createInstrumentationHandlers(sidecar, clock);
-  const settle = async (): Promise<void> => {
-    await flush();
-    await sidecar.sampler.idle();
-    await sidecar.publisher.settle();
-  };
-  return { fake, bus, clock, sidecar, rpc, settle };
-}
+const setup = startUnitSidecar;
 
 const values = (ms: readonly Measurement[], metric: string): number[] =>
   ms.filter((m) => m.metric === metric).map((m) => m.value);
