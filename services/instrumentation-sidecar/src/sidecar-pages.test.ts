@@ -2,7 +2,8 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { flush } from '@nightglow/cdp/testing';
 import { ActionPhase, InstrumentStatus, type Measurement } from '@nightglow/contracts/instrumentation/v1';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DETECTION_SETTLE_MS, LOAD_WAIT_MAX_MS } from './instruments/sampler.js';
+import { DETECTION_SETTLE_MS, LOAD_WAIT_MAX_MS, MARK_WAIT_MS } from './instruments/sampler.js';
+import { FIRST_MARK_WINDOW_MS } from './pages/session-map.js';
 import type { Sidecar } from './sidecar.js';
 import { emitPageLoad } from './testing/fake-page.js';
 import { startUnitSidecar } from './testing/unit-sidecar.js';
@@ -92,6 +93,10 @@ describe('sidecar on a fake browser: pages, phases, intervals', () => {
       handlerCtx,
     );
     emitPageLoad(t.fake.browser);
+    await flush();
+    t.clock.advance(DETECTION_SETTLE_MS); // the load's detection checks start
+    await flush();
+    t.clock.advance(MARK_WAIT_MS); // no mark came: the load's measurements go out with the session only
     await t.settle();
     t.bus.sent.length = 0;
     await t.rpc.markPhase(
@@ -207,5 +212,108 @@ describe('sidecar on a fake browser: pages, phases, intervals', () => {
     await t.settle();
     expect(commands()).toBe(2);
     expect(measured('dom_nodes')).toEqual([1234, 1234]);
+  });
+});
+
+describe('sidecar on a fake browser: which action a navigation belongs to', () => {
+  const WALL_MS = 1_700_000_000_000; // emitPageLoad's navigation starts at this wall time
+  const mark = (
+    t: Awaited<ReturnType<typeof setup>>,
+    index: number,
+    phase: ActionPhase,
+    atMs: number,
+  ): Promise<unknown> =>
+    Promise.resolve(
+      t.rpc.markPhase(
+        {
+          sessionId: 'sess-1',
+          taskId: 'tk',
+          actionId: `tk/${index}`,
+          actionIndex: index,
+          phase,
+          ok: true,
+          time: timestampFromMs(atMs),
+        } as never,
+        handlerCtx,
+      ),
+    );
+  const attach = (t: Awaited<ReturnType<typeof setup>>): Promise<unknown> =>
+    Promise.resolve(
+      t.rpc.attachSession(
+        { sessionId: 'sess-1', browserContextId: 'C1', pool: '', taskId: '', labels: {} } as never,
+        handlerCtx,
+      ),
+    );
+  const byMetric = (t: Awaited<ReturnType<typeof setup>>): Map<string, string[]> => {
+    const out = new Map<string, string[]>();
+    for (const e of t.bus.of('measurements')) {
+      const m = e.payload.value as Measurement;
+      out.set(m.metric, [...(out.get(m.metric) ?? []), m.actionId]);
+    }
+    return out;
+  };
+
+  it('holds a navigation whose START mark has not arrived yet, then gives it to that action', async () => {
+    const t = await setup();
+    running = t.sidecar;
+    await attach(t);
+    emitPageLoad(t.fake.browser); // the browser's events outrun the mark of the action that navigated
+    await flush();
+    expect(t.bus.of('measurements')).toEqual([]); // held: a mark may still come
+    await mark(t, 0, ActionPhase.START, WALL_MS - 5); // stamped before the navigation started
+    await t.settle();
+    const got = byMetric(t);
+    for (const metric of ['ttfb', 'fcp', 'lcp', 'cls', 'dom_content_loaded', 'load', 'requests', 'bytes'])
+      expect(got.get(metric), metric).toEqual(expect.arrayContaining(['tk/0']));
+    expect([...got.values()].flat().every((id) => id === 'tk/0')).toBe(true);
+  });
+
+  it('gives timings that arrive after the action ended to the action that started the navigation', async () => {
+    const t = await setup();
+    running = t.sidecar;
+    await attach(t);
+    await mark(t, 0, ActionPhase.START, WALL_MS - 50);
+    await mark(t, 0, ActionPhase.END, WALL_MS + 100); // navigate ended before FCP and LCP were known
+    await mark(t, 1, ActionPhase.START, WALL_MS + 101);
+    emitPageLoad(t.fake.browser);
+    await t.settle();
+    const got = byMetric(t);
+    for (const metric of ['fcp', 'lcp', 'cls', 'load'])
+      expect(new Set(got.get(metric)), metric).toEqual(new Set(['tk/0']));
+  });
+
+  it('a navigation started in a gap waits for the next mark and stays with the action before it', async () => {
+    const t = await setup();
+    running = t.sidecar;
+    await attach(t);
+    await mark(t, 0, ActionPhase.START, WALL_MS - 500);
+    await mark(t, 0, ActionPhase.END, WALL_MS - 200); // a click; its navigation starts 200 ms later
+    emitPageLoad(t.fake.browser);
+    await flush();
+    expect(t.bus.of('measurements')).toEqual([]);
+    await mark(t, 1, ActionPhase.START, WALL_MS + 300); // the next action started after the navigation
+    await t.settle();
+    expect(byMetric(t).get('ttfb')).toEqual(['tk/0']);
+  });
+
+  it('publishes with the session only when no mark comes, and does not hold a session never marked', async () => {
+    const t = await setup();
+    running = t.sidecar;
+    await attach(t);
+    emitPageLoad(t.fake.browser);
+    await flush();
+    t.clock.advance(DETECTION_SETTLE_MS); // the load's detection checks start (and wait too)
+    await flush();
+    t.clock.advance(MARK_WAIT_MS);
+    await t.settle();
+    const first = t.bus.of('measurements').filter((e) => (e.payload.value as Measurement).metric === 'ttfb');
+    expect(first.map((e) => [e.sessionId, e.actionId])).toEqual([['sess-1', '']]);
+
+    // a session driven only through the CDP proxy: after FIRST_MARK_WINDOW_MS nothing waits for marks
+    t.bus.sent.length = 0;
+    t.clock.advance(FIRST_MARK_WINDOW_MS);
+    emitPageLoad(t.fake.browser, 'http://127.0.0.1/again', 'L3');
+    await t.settle();
+    expect(byMetric(t).get('fcp')).toEqual(['']);
   });
 });

@@ -71,7 +71,7 @@ export function createSidecar(deps: SidecarDeps): Sidecar {
   let state: SidecarState = 'STARTING';
   let subscription: Subscription | undefined;
   const registry = createInstrumentRegistry(deps.clock.now);
-  const sessions = createSessionMap(deps.pool);
+  const sessions = createSessionMap(deps.pool, deps.clock.now);
   const hub = createMeasurementHub();
   const publisher = createSignalPublisher({
     bus: deps.bus,

@@ -6,6 +6,13 @@
  * counters, heap, detection) never competes with a page that is loading: it
  * runs at that page's `load` instead, or once the page has been loading for
  * {@link LOAD_WAIT_MAX_MS}.
+ *
+ * Attribution: a phase or interval sample belongs to the action running when
+ * it is taken; a page-event sample (TTFB, FCP, LCP, load, network counters,
+ * detections) belongs to the action during which its navigation started, by
+ * the executor's phase-mark times, even when it is known only after that
+ * action ended or before its START mark arrived (it then waits for the mark,
+ * at most {@link MARK_WAIT_MS}).
  */
 import { ActionPhase, PageEvent, type MarkPhaseRequest } from '@nightglow/contracts/instrumentation/v1';
 import type { Clock, TimerHandle } from '@nightglow/runtime';
@@ -13,13 +20,20 @@ import { metricSpec } from '../blueprints/catalog.js';
 import { judge, type DetectionCache } from '../pages/detections.js';
 import { captureErrorSnapshot } from '../pages/error-snapshot.js';
 import { navigationTiming, ONCE_PER_NAVIGATION, PAGE_COMMAND_METRICS, readPageMetric } from '../pages/page-metrics.js';
-import type { PageState } from '../pages/page-state.js';
+import type { NavigationState, PageState } from '../pages/page-state.js';
 import type { Attribution, SessionMap } from '../pages/session-map.js';
 import type { InstrumentEntry, InstrumentRegistry } from './registry.js';
 import { drawn, takeSample, type SampleDeps, type SampleValue } from './take-sample.js';
 
 /** How long after a page event a detection check waits for the page to stay put, ms. */
 export const DETECTION_SETTLE_MS = 500;
+
+/**
+ * The longest a page-event measurement waits for the phase mark that tells
+ * which action started its navigation (marks travel apart from the browser's
+ * events, and a session's first one also opens a connection), ms.
+ */
+export const MARK_WAIT_MS = 1000;
 
 /** The longest an interval read that talks to a loading page waits for its `load`, ms. */
 export const LOAD_WAIT_MAX_MS = 3000;
@@ -64,11 +78,47 @@ export function createSampler(deps: SamplerDeps): Sampler {
     void p.finally(() => running.delete(p));
   };
   const enabled = (): InstrumentEntry[] => deps.registry.entries().filter((e) => e.enabled);
-  const readPage = async (entry: InstrumentEntry, page: PageState): Promise<SampleValue> => {
+  const readPage = async (entry: InstrumentEntry, page: PageState, nav?: NavigationState): Promise<SampleValue> => {
     const signal = metricSpec(entry.blueprint.metric)?.signal;
     if (signal !== undefined) return judge(signal, await deps.detections.probe(page, deps.commandTimeoutMs));
-    const value = await readPageMetric(entry.blueprint.metric, page, opts);
+    const value = await readPageMetric(entry.blueprint.metric, page, opts, nav);
     return value === undefined ? undefined : { value };
+  };
+  /** Resolvers of attributions waiting for a mark; `stop()` settles them. */
+  const waiting = new Set<() => void>();
+  const navigationWho = (page: PageState, nav: NavigationState): Attribution | Promise<Attribution> => {
+    const contextId = page.browserContextId;
+    const atMs = nav.startWall * 1000;
+    if (stopped || !deps.sessions.awaitsMark(contextId, atMs)) return deps.sessions.attributionAt(contextId, atMs);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        waiting.delete(done);
+        off();
+        timer.cancel();
+        resolve(deps.sessions.attributionAt(contextId, atMs));
+      };
+      const off = deps.sessions.onMark(() => {
+        if (!deps.sessions.awaitsMark(contextId, atMs)) done();
+      });
+      const timer = deps.clock.setTimeout(done, MARK_WAIT_MS);
+      waiting.add(done);
+    });
+  };
+  /** A page-event sample: read now, attributed to the action that started the page's navigation. */
+  const sampleNavigation = (entry: InstrumentEntry, page: PageState): void => {
+    if (!drawn(entry, deps)) return;
+    const nav = page.nav;
+    const url = nav.url || page.url;
+    const read = readPage(entry, page, nav);
+    read.catch(() => undefined); // handled by takeSample below
+    const who = navigationWho(page, nav);
+    const target = (w: Attribution): { targetId: string; url: string; who: Attribution } => ({
+      targetId: page.targetId,
+      url,
+      who: w,
+    });
+    if (!(who instanceof Promise)) return run(takeSample(entry, target(who), () => read, deps));
+    run(who.then((w) => takeSample(entry, target(w), () => read, deps)));
   };
   const samplePage = (entry: InstrumentEntry, page: PageState, who?: Attribution): void => {
     if (!drawn(entry, deps)) return;
@@ -136,7 +186,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
       deps.clock.setTimeout(() => {
         deferred.delete(key);
         if (!stopped && entry.enabled && page.nav.loaderId === loaderId && deps.pages.page(page.targetId) === page)
-          samplePage(entry, page);
+          sampleNavigation(entry, page);
       }, DETECTION_SETTLE_MS),
     );
   };
@@ -184,7 +234,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
           page.nav.reported.add(name);
         }
         if (metricSpec(metric)?.source === 'detection') deferDetection(entry, page);
-        else samplePage(entry, page);
+        else sampleNavigation(entry, page);
       }
     },
     onPhase(req, durationMs) {
@@ -223,6 +273,7 @@ export function createSampler(deps: SamplerDeps): Sampler {
       timers.clear();
       deferred.forEach((t) => t.cancel());
       deferred.clear();
+      [...waiting].forEach((done) => done());
       afterLoad.clear();
     },
     async idle() {

@@ -4,7 +4,7 @@
  * `Memory.getDOMCounters`, JS heap via `Performance.getMetrics`). Both commands
  * leave no trace in the page. `undefined` means "nothing to report yet".
  */
-import type { PageState } from './page-state.js';
+import type { NavigationState, PageState } from './page-state.js';
 
 /**
  * Metrics whose read sends the page a command (run on its main thread); interval
@@ -35,8 +35,8 @@ export function navigationTiming(metric: string, page: PageState): number | unde
   return { ttfb: nav.ttfbMs, fcp: nav.fcpMs, dom_content_loaded: nav.dclMs, load: nav.loadMs }[metric];
 }
 
-async function settled(page: PageState, opts: ReadOptions): Promise<void> {
-  for (let waited = 0; page.nav.inflight.size > 0 && waited < NETWORK_SETTLE_MS; waited += 25) await opts.sleep(25);
+async function settled(nav: NavigationState, opts: ReadOptions): Promise<void> {
+  for (let waited = 0; nav.inflight.size > 0 && waited < NETWORK_SETTLE_MS; waited += 25) await opts.sleep(25);
 }
 
 async function heapUsed(page: PageState, timeoutMs: number): Promise<number | undefined> {
@@ -44,9 +44,16 @@ async function heapUsed(page: PageState, timeoutMs: number): Promise<number | un
   return metrics.find((m) => m.name === 'JSHeapUsedSize')?.value;
 }
 
-/** Reads `metric` of `page`; rejects with the CdpError of a failed command. */
-export async function readPageMetric(metric: string, page: PageState, opts: ReadOptions): Promise<number | undefined> {
-  const nav = page.nav;
+/**
+ * Reads `metric` of `page`; navigation metrics come from `nav` (the page's
+ * current navigation unless given). Rejects with the CdpError of a failed command.
+ */
+export async function readPageMetric(
+  metric: string,
+  page: PageState,
+  opts: ReadOptions,
+  nav: NavigationState = page.nav,
+): Promise<number | undefined> {
   switch (metric) {
     case 'ttfb':
       return nav.ttfbMs;
@@ -61,16 +68,16 @@ export async function readPageMetric(metric: string, page: PageState, opts: Read
     case 'load':
       return nav.loadMs;
     case 'requests':
-      await settled(page, opts);
+      await settled(nav, opts);
       return nav.requests;
     case 'failed_requests':
-      await settled(page, opts);
+      await settled(nav, opts);
       return nav.failed;
     case 'bytes':
-      await settled(page, opts);
+      await settled(nav, opts);
       return nav.bytes;
     case 'connections':
-      await settled(page, opts);
+      await settled(nav, opts);
       return nav.connections.size;
     case 'url_transitions':
       return page.urlTransitions;

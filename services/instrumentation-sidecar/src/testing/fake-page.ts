@@ -54,17 +54,18 @@ export function fakeChromium(): { browser: FakeBrowser; connect: () => Promise<C
 /**
  * Emits a page load on session `S1`: document (TTFB 250 ms, 5 000 bytes), one
  * image failing with 404 (100 bytes), FCP at 400 ms, LCP at 600 ms, a layout
- * shift of 0.2, DOMContentLoaded at 700 ms, load at 900 ms.
+ * shift of 0.2, DOMContentLoaded at 700 ms, load at 900 ms. The document's
+ * loader (and request) id is `loaderId`.
  */
-export function emitPageLoad(browser: FakeBrowser, url = 'http://127.0.0.1/page'): void {
+export function emitPageLoad(browser: FakeBrowser, url = 'http://127.0.0.1/page', loaderId = 'L2'): void {
   const s = 'S1';
   const t0 = 100;
   const wall = 1_700_000_000;
   browser.emit(
     'Network.requestWillBeSent',
     {
-      requestId: 'L2',
-      loaderId: 'L2',
+      requestId: loaderId,
+      loaderId,
       frameId: 'T1',
       type: 'Document',
       timestamp: t0,
@@ -76,18 +77,18 @@ export function emitPageLoad(browser: FakeBrowser, url = 'http://127.0.0.1/page'
   browser.emit(
     'Network.responseReceived',
     {
-      requestId: 'L2',
+      requestId: loaderId,
       response: { status: 200, connectionId: 11, timing: { requestTime: t0 + 0.01, receiveHeadersEnd: 240 } },
     },
     s,
   );
-  browser.emit('Page.frameNavigated', { frame: { id: 'T1', loaderId: 'L2', url } }, s);
-  browser.emit('Network.loadingFinished', { requestId: 'L2', encodedDataLength: 5000 }, s);
+  browser.emit('Page.frameNavigated', { frame: { id: 'T1', loaderId, url } }, s);
+  browser.emit('Network.loadingFinished', { requestId: loaderId, encodedDataLength: 5000 }, s);
   browser.emit(
     'Network.requestWillBeSent',
     {
       requestId: 'R3',
-      loaderId: 'L2',
+      loaderId,
       frameId: 'T1',
       type: 'Image',
       timestamp: t0 + 0.3,
@@ -100,7 +101,7 @@ export function emitPageLoad(browser: FakeBrowser, url = 'http://127.0.0.1/page'
   browser.emit('Network.loadingFinished', { requestId: 'R3', encodedDataLength: 100 }, s);
   browser.emit(
     'Page.lifecycleEvent',
-    { frameId: 'T1', loaderId: 'L2', name: 'firstContentfulPaint', timestamp: t0 + 0.4 },
+    { frameId: 'T1', loaderId, name: 'firstContentfulPaint', timestamp: t0 + 0.4 },
     s,
   );
   browser.emit(
