@@ -36,6 +36,31 @@ async function startBareRelay(devtoolsPort: string): Promise<{ port: number; sto
   return { port, stop: () => void child.kill('SIGTERM') };
 }
 
+type Evaluator = {
+  send(method: 'Runtime.evaluate', params: { expression: string; returnByValue: boolean }): Promise<unknown>;
+};
+
+/**
+ * Times `Runtime.evaluate('1+1')` on each evaluator: a 200-call warm-up each,
+ * then blocks of 200 in turn until each has `calls` (so drift hits all alike).
+ */
+async function interleavedEvaluations<K extends string>(
+  evaluators: Partial<Record<K, Evaluator>>,
+  calls: number,
+): Promise<Record<K, number[]>> {
+  const entries = Object.entries(evaluators).filter((e): e is [K, Evaluator] => e[1] !== undefined);
+  const out = Object.fromEntries(entries.map(([k]) => [k, [] as number[]])) as Record<K, number[]>;
+  const run = async (s: Evaluator, into: number[] | undefined, n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) {
+      const ms = await timed(() => s.send('Runtime.evaluate', { expression: '1+1', returnByValue: true }));
+      into?.push(ms);
+    }
+  };
+  for (const [, s] of entries) await run(s, undefined, 200);
+  for (let done = 0; done < calls; done += 200) for (const [k, s] of entries) await run(s, out[k], 200);
+  return out;
+}
+
 /**
  * Round-trip times (ms) of `Runtime.evaluate('1+1')`, `calls` each way, blocks interleaved;
  * with `withBareRelay` also through a bare Node TCP pipe (`relay`), the floor of any relay process.
@@ -52,28 +77,54 @@ export async function evaluateRoundTrips(b: BrokerBench, calls: number, withBare
   const sessions = {
     ours: await attachPage(viaProxy, b.url),
     baseline: await attachPage(direct, b.url, browserContextId),
-    relay: viaRelay === undefined ? undefined : await attachPage(viaRelay, b.url, browserContextId),
+    ...(viaRelay === undefined ? {} : { relay: await attachPage(viaRelay, b.url, browserContextId) }),
   };
-  const out = { ours: [] as number[], baseline: [] as number[], relay: [] as number[] };
-  const run = async (s: CdpSession, into: number[] | undefined, n: number): Promise<void> => {
-    for (let i = 0; i < n; i++) {
-      const ms = await timed(() => s.send('Runtime.evaluate', { expression: '1+1', returnByValue: true }));
-      into?.push(ms);
-    }
-  };
-  await run(sessions.ours, undefined, 200);
-  await run(sessions.baseline, undefined, 200);
-  if (sessions.relay !== undefined) await run(sessions.relay, undefined, 200);
-  const block = 200;
-  for (let done = 0; done < calls; done += block) {
-    await run(sessions.ours, out.ours, block);
-    await run(sessions.baseline, out.baseline, block);
-    if (sessions.relay !== undefined) await run(sessions.relay, out.relay, block);
-  }
+  const out = await interleavedEvaluations(sessions, calls);
   await direct.send('Target.disposeBrowserContext', { browserContextId });
   await Promise.all([viaProxy.close(), direct.close(), viaRelay?.close()]);
   bare?.stop();
   await b.client.deleteSession({ sessionId: session?.id ?? '' });
+  return out;
+}
+
+/**
+ * A broker session's page driven by puppeteer-core through the proxy (`ours`)
+ * and a page of a new context driven by puppeteer-core straight on the same
+ * Chromium (`baseline`), both on the fixture page; `close()` ends both.
+ */
+async function puppeteerPair(b: BrokerBench): Promise<{ ours: Page; baseline: Page; close(): Promise<void> }> {
+  const { session, token } = await b.client.createSession({ pool: 'shared', options: { startUrl: b.url } });
+  const proxied = await puppeteer.connect({
+    browserWSEndpoint: `${session?.cdpEndpoint}?token=${token}`,
+    defaultViewport: null,
+  });
+  const direct = await puppeteer.connect({ browserWSEndpoint: b.chrome.wsEndpoint, defaultViewport: null });
+  const context = await direct.createBrowserContext();
+  const ours = (await proxied.pages())[0];
+  if (ours === undefined) throw new Error('no session page');
+  const baseline = await context.newPage();
+  await baseline.goto(b.url);
+  return {
+    ours,
+    baseline,
+    async close() {
+      await context.close();
+      await Promise.all([proxied.disconnect(), direct.disconnect()]);
+      await b.client.deleteSession({ sessionId: session?.id ?? '' });
+    },
+  };
+}
+
+/**
+ * Round-trip times (ms) of `Runtime.evaluate('1+1')` sent with puppeteer-core's
+ * CDPSession (what a user's code does), `calls` each way, blocks interleaved:
+ * through the proxy vs puppeteer-core connected straight to the browser.
+ */
+export async function evaluateRoundTripsPuppeteer(b: BrokerBench, calls: number) {
+  const pages = await puppeteerPair(b);
+  const sessions = { ours: await pages.ours.createCDPSession(), baseline: await pages.baseline.createCDPSession() };
+  const out = await interleavedEvaluations(sessions, calls);
+  await pages.close();
   return out;
 }
 
@@ -89,16 +140,7 @@ async function shotsPerSecond(page: Page, seconds: number): Promise<number> {
 
 /** Screenshots per second through the proxy and direct, `rounds` interleaved rounds of `seconds` each. */
 export async function screenshotThroughput(b: BrokerBench, rounds: number, seconds: number) {
-  const { session, token } = await b.client.createSession({ pool: 'shared', options: { startUrl: b.url } });
-  const proxied = await puppeteer.connect({
-    browserWSEndpoint: `${session?.cdpEndpoint}?token=${token}`,
-    defaultViewport: null,
-  });
-  const direct = await puppeteer.connect({ browserWSEndpoint: b.chrome.wsEndpoint, defaultViewport: null });
-  const context = await direct.createBrowserContext();
-  const pages = { ours: (await proxied.pages())[0], baseline: await context.newPage() };
-  if (pages.ours === undefined) throw new Error('no session page');
-  await pages.baseline.goto(b.url);
+  const pages = await puppeteerPair(b);
   for (const p of [pages.ours, pages.baseline]) await p.setViewport({ width: 1280, height: 720 });
   const out = { ours: [] as number[], baseline: [] as number[] };
   await shotsPerSecond(pages.ours, 1);
@@ -107,9 +149,7 @@ export async function screenshotThroughput(b: BrokerBench, rounds: number, secon
     out.ours.push(await shotsPerSecond(pages.ours, seconds));
     out.baseline.push(await shotsPerSecond(pages.baseline, seconds));
   }
-  await context.close();
-  await Promise.all([proxied.disconnect(), direct.disconnect()]);
-  await b.client.deleteSession({ sessionId: session?.id ?? '' });
+  await pages.close();
   return out;
 }
 

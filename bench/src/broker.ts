@@ -17,7 +17,12 @@
  * the bench project's references).
  */
 import { browserAcquire, coldLaunch, contextAcquire } from './broker-acquire.js';
-import { evaluateRoundTrips, rssWithOpenSessions, screenshotThroughput } from './broker-proxy.js';
+import {
+  evaluateRoundTrips,
+  evaluateRoundTripsPuppeteer,
+  rssWithOpenSessions,
+  screenshotThroughput,
+} from './broker-proxy.js';
 import { awaitWarm, percentile as p, startBrokerBench } from './broker-setup.js';
 import { report, type Figure } from './report.js';
 
@@ -36,6 +41,17 @@ export async function brokerRoundTripBench(calls = 4000): Promise<boolean> {
   try {
     const rt = await evaluateRoundTrips(b, calls, true);
     figures.push(...roundTripFigures(rt, ` (${calls} calls)`));
+    const pup = await evaluateRoundTripsPuppeteer(b, calls);
+    for (const q of [50, 99]) {
+      figures.push({
+        metric: `Runtime.evaluate round trip p${q}, sent with puppeteer-core's CDPSession (what user code sees)`,
+        unit: 'ms',
+        ours: p(pup.ours, q),
+        baseline: p(pup.baseline, q),
+        target: 'reported',
+        higherIsBetter: false,
+      });
+    }
     for (const q of [50, 99]) {
       figures.push({
         metric: `bare Node TCP relay round trip p${q} (reference: the floor of a relay process)`,
