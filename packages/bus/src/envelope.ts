@@ -2,11 +2,12 @@
  * Envelope helpers: ids, construction, the Kafka key, and the binary codec.
  * Every message on every topic is one binary `nightglow.events.v1.Envelope`.
  */
-import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { create, fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { EnvelopeSchema, type SourceSchema, type Envelope } from '@nightglow/contracts/events/v1';
 import { v7 as uuidv7 } from 'uuid';
 import { BusError } from './errors.js';
+import { fastToBinary } from './fast-binary.js';
 
 /** A new event id: a UUIDv7 string (time-ordered, so ids sort by creation time). */
 export function newEventId(): string {
@@ -105,9 +106,13 @@ export function keyOf(envelope: Envelope): string | undefined {
   return undefined;
 }
 
-/** The binary protobuf encoding of an envelope (what goes on the wire). */
+/**
+ * The binary protobuf encoding of an envelope (what goes on the wire): the
+ * bytes of protobuf-es' `toBinary`, written by {@link fastToBinary} at a
+ * fraction of its cost. The bytes may be a view into a shared pool.
+ */
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
-  return toBinary(EnvelopeSchema, envelope);
+  return fastToBinary(EnvelopeSchema, envelope);
 }
 
 /**

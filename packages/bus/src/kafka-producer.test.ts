@@ -1,8 +1,10 @@
 import { Topic } from '@nightglow/contracts/events/v1';
 import type { Kafka, ProducerBatch } from 'kafkajs';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from './deps.js';
-import { createKafkaProducerPort, laneOf } from './kafka-producer.js';
+import { gzipCodec } from './kafka-gzip.js';
+import { createKafkaProducerPort, laneOf, stablePartitioner } from './kafka-producer.js';
 import { prepareRecord, type OutRecord } from './outgoing.js';
 import { alertEnvelope, measurementEnvelope } from './testing.js';
 import type { BusTopic } from './topics.js';
@@ -51,6 +53,35 @@ describe('kafka producer lanes', () => {
     const keyless = prepareRecord(alertEnvelope('', 1), ctx).record;
     expect(laneOf(keyless, 3)).toBe(laneOf({ ...keyless }, 3));
     expect(laneOf(all[0] as OutRecord, 1)).toBe(0);
+  });
+
+  it('gives each lane partitions of its own when the lanes divide the partition count', () => {
+    const partitioner = stablePartitioner();
+    const partitionMetadata = Array.from({ length: 6 }, (_, i) => ({
+      partitionErrorCode: 0,
+      partitionId: i,
+      leader: 1,
+      replicas: [1],
+      isr: [1],
+    }));
+    const partitionOf = (r: OutRecord) =>
+      partitioner({ topic: r.topicName, partitionMetadata, message: { key: r.key ?? null, value: null } });
+    const lanesOfPartition = new Map<number, Set<number>>();
+    for (const r of records(200, 1)) {
+      const p = partitionOf(r);
+      lanesOfPartition.set(p, (lanesOfPartition.get(p) ?? new Set()).add(laneOf(r, 3)));
+    }
+    expect(lanesOfPartition.size).toBe(6);
+    expect([...lanesOfPartition.values()].every((s) => s.size === 1)).toBe(true);
+  });
+
+  it('compresses with gzip that zlib reads back', async () => {
+    const records = Buffer.from('measurement '.repeat(1000));
+    const compressed = await gzipCodec.compress({ buffer: records });
+    expect(compressed.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // the gzip magic
+    expect(gunzipSync(compressed)).toEqual(records);
+    expect(await gzipCodec.decompress(compressed)).toEqual(records);
+    expect(compressed.byteLength).toBeLessThan(records.byteLength / 10);
   });
 
   it('writes each lane its part of a batch, in order, and reports only the part that failed', async () => {

@@ -8,10 +8,19 @@
  * records by the Java-compatible murmur2 of the key, keyless ones by a hash of
  * their bytes.
  */
-import { CompressionTypes, Partitioners, type Kafka, type Message, type PartitionerArgs, type Producer } from 'kafkajs';
+import {
+  CompressionTypes,
+  Partitioners,
+  type Kafka,
+  type Message,
+  type PartitionerArgs,
+  type PartitionMetadata,
+  type Producer,
+} from 'kafkajs';
 import type { BusLogger } from './deps.js';
 import { classifySendError } from './kafka-client.js';
-import type { OutRecord } from './outgoing.js';
+import { installGzipCodec } from './kafka-gzip.js';
+import { NO_HEADERS, type OutRecord } from './outgoing.js';
 import { BusError } from './errors.js';
 import type { ProducerPort } from './send-loop.js';
 
@@ -38,11 +47,14 @@ export function stablePartitioner(): (args: PartitionerArgs) => number {
 }
 
 function toMessage(r: OutRecord): Message {
-  return {
+  const { value } = r;
+  const message: Message = {
     key: r.key ?? null,
-    value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
-    headers: { ...r.headers },
+    value: Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
   };
+  // kafkajs walks a headers object per record: none at all when there is none
+  if (r.headers !== NO_HEADERS) message.headers = { ...r.headers };
+  return message;
 }
 
 /** A {@link ProducerPort} with the connection lifecycle the Kafka bus drives. */
@@ -51,16 +63,30 @@ export type KafkaProducerPort = ProducerPort & {
   disconnect(): Promise<void>;
 };
 
+/** kafkajs' Java-compatible partitioner, used on fake metadata of `lanes` partitions to pick a lane. */
+const laneHash = Partitioners.DefaultPartitioner();
+const laneMetadata: PartitionMetadata[][] = [];
+
 /**
- * The lane of a record: by its key (so a key always uses the same producer and
- * keeps its order), a keyless record by its bytes (so a resend keeps its lane).
+ * The lane of a record: a keyed record by the same murmur2 hash that picks its
+ * partition, modulo the lanes, so a key always uses the same producer (and
+ * keeps its order) and, when the lanes divide the partition count (3 lanes, 6
+ * partitions), each lane writes partitions of its own: its record batches are
+ * as large as with one producer and the lanes never append to the same
+ * partition at the same time. A keyless record goes by a hash of its bytes, so
+ * a resend keeps its lane.
  */
 export function laneOf(record: OutRecord, lanes: number): number {
   if (lanes === 1) return 0;
   if (record.key === undefined) return fnv1a(record.value) % lanes;
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < record.key.length; i++) hash = Math.imul(hash ^ record.key.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % lanes;
+  const partitionMetadata = (laneMetadata[lanes] ??= Array.from({ length: lanes }, (_, i) => ({
+    partitionErrorCode: 0,
+    partitionId: i,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+  })));
+  return laneHash({ topic: 'lanes', partitionMetadata, message: { key: record.key, value: null } });
 }
 
 type Lane = { producer: Producer; connected: Promise<void> | undefined };
@@ -81,6 +107,7 @@ export function createKafkaProducerPort(opts: {
   readonly lanes?: number;
 }): KafkaProducerPort {
   const { kafka, logger } = opts;
+  installGzipCodec();
   const newProducer = (): Producer =>
     kafka.producer({
       idempotent: true,

@@ -10,6 +10,9 @@ import { TOPIC_SUFFIXES, topicName, topicOf, type BusTopic } from './topics.js';
 /** Bytes counted per record on top of value, key and headers (Kafka record framing, roughly). */
 export const RECORD_OVERHEAD_BYTES = 64;
 
+/** The headers of a record without any (shared, frozen): most records. */
+export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** An encoded envelope, ready for a {@link ProducerPort}. */
 export type OutRecord = {
   /** Admission order within one publisher. */
@@ -56,7 +59,7 @@ export function prepareRecord(envelope: Envelope, ctx: PrepareContext): Prepared
   const topic = topicOf(envelope);
   const value = encodeEnvelope(envelope);
   const key = keyOf(envelope);
-  const headers: Record<string, string> = envelope.traceparent === '' ? {} : { traceparent: envelope.traceparent };
+  const headers = envelope.traceparent === '' ? NO_HEADERS : { traceparent: envelope.traceparent };
   let size = value.byteLength + RECORD_OVERHEAD_BYTES + Buffer.byteLength(key ?? '');
   for (const [name, v] of Object.entries(headers)) size += name.length + Buffer.byteLength(v);
   const droppable = ctx.droppable.has(topic);

@@ -9,10 +9,10 @@
  * of measurements only). Measurements also go to live StreamMeasurements
  * subscribers.
  */
-import type { MessageInitShape } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { createEnvelope, type BusLogger, type EventBus } from '@nightglow/bus';
 import type { ErrorSnapshot } from '@nightglow/contracts/common/v1';
-import type { Envelope, SourceSchema } from '@nightglow/contracts/events/v1';
+import { SourceSchema, type Envelope } from '@nightglow/contracts/events/v1';
 import {
   AlertState,
   type Alert,
@@ -61,6 +61,8 @@ export type SignalPublisherOptions = {
 /** Creates the publisher; see the module comment. */
 export function createSignalPublisher(opts: SignalPublisherOptions): SignalPublisher {
   const lingerMs = opts.measurementLingerMs ?? MEASUREMENT_LINGER_MS;
+  // one Source message shared by every envelope: protobuf-es would build one per envelope from a plain init
+  const source = create(SourceSchema, opts.source);
   let queue: Envelope[] = [];
   let scheduled = false;
   let lingering: NodeJS.Timeout | undefined;
@@ -97,7 +99,7 @@ export function createSignalPublisher(opts: SignalPublisherOptions): SignalPubli
   const envelope = (type: string, payload: Envelope['payload'], ids: EnvelopeIds, timeMs?: number): Envelope =>
     createEnvelope({
       type,
-      source: opts.source,
+      source,
       payload,
       sessionId: ids.sessionId,
       taskId: ids.taskId,
