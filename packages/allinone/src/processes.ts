@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { SECRET_HEADER } from '@nightglow/instrumentation-sidecar';
+import { RECORD_STORE_NODE_OPTIONS } from '@nightglow/record-store';
 import { launchLocalChromium } from '@nightglow/session-broker';
 import { startFixtureSite } from '@nightglow/task-executor';
 import type { PlatformEndpoints, ServiceEndpoint } from './endpoints-file.js';
@@ -144,6 +145,7 @@ export async function startProcesses(o: PlatformOptions): Promise<Platform> {
         HTTP_PORT: String(plan.recordStoreHttp),
         CONSUMER_GROUP: `${o.topicPrefix}.record-store`,
         SEAL_GRACE: '3s',
+        NODE_OPTIONS: RECORD_STORE_NODE_OPTIONS,
         ...(o.databaseUrl === undefined ? { PGLITE_DIR: join(o.home, 'records') } : { DATABASE_URL: o.databaseUrl }),
         ...(apiKey === undefined ? { AUTH_DISABLED: 'true' } : { ADMIN_API_KEY: apiKey }),
       },

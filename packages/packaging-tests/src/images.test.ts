@@ -32,6 +32,13 @@ describe('Dockerfiles (checked as text: no Docker engine here)', () => {
     expect(final.find((i) => i.keyword === 'ENTRYPOINT')?.args).toContain(`services/${s}/dist/main.js`);
   });
 
+  it("the record store's image runs it with the V8 flags its source names (RECORD_STORE_NODE_OPTIONS)", () => {
+    const flags = /RECORD_STORE_NODE_OPTIONS = '([^']+)'/.exec(read('services/record-store/src/node-options.ts'))?.[1];
+    expect(flags, 'services/record-store/src/node-options.ts names the flags').toMatch(/^--/);
+    const envs = parseDockerfile(read('services/record-store/Dockerfile')).filter((i) => i.keyword === 'ENV');
+    expect(envs.map((i) => i.args)).toContain(`NODE_OPTIONS=${flags}`);
+  });
+
   it('the browser image is Debian Chromium with fonts, CDP on loopback only', () => {
     const text = read('images/browser/Dockerfile');
     expect(text).toMatch(/^FROM debian:bookworm/m);

@@ -13,7 +13,7 @@ describe('loadConfig', () => {
     expect(c.sealGraceMs).toBe(5000);
     expect(c.retention.eventsMs).toBe(720 * 3_600_000);
     expect(c.consumerSessionTimeoutMs).toBe(30_000);
-    expect(c.ingestConcurrency).toBe(3);
+    expect(c.ingestConcurrency).toBe(6);
     expect(loadConfig({ INGEST_CONCURRENCY: '1' }).ingestConcurrency).toBe(1);
   });
 

@@ -31,9 +31,10 @@ export type RecordStoreConfig = {
   /** Kafka group session timeout: how long a crashed member holds its partitions. */
   readonly consumerSessionTimeoutMs: number;
   /**
-   * Kafka partitions ingested at the same time. Their transactions still take
-   * the ingest lock one by one; what overlaps is one partition's fetch and
-   * decoding with another's database work.
+   * Kafka partitions ingested at the same time (default 6, the topics'
+   * partition count). Their writes still take the ingest lock one by one; what
+   * overlaps is one partition's fetch and decoding with another's database
+   * work, while the statements waiting for the lock queue in the server.
    */
   readonly ingestConcurrency: number;
   readonly sealGraceMs: number;
@@ -60,7 +61,7 @@ export function loadConfig(env: Env): RecordStoreConfig {
     pgliteSharedBuffersBytes: r.bytes('PGLITE_SHARED_BUFFERS', { default: 16 * 1024 * 1024, min: 1024 * 1024 }),
     consumerGroup: r.string('CONSUMER_GROUP', { default: 'record-store' }),
     consumerSessionTimeoutMs: r.durationMs('CONSUMER_SESSION_TIMEOUT', { default: 30_000, min: 6_000 }),
-    ingestConcurrency: r.int('INGEST_CONCURRENCY', { default: 3, min: 1, max: 64 }),
+    ingestConcurrency: r.int('INGEST_CONCURRENCY', { default: 6, min: 1, max: 64 }),
     sealGraceMs: r.durationMs('SEAL_GRACE', { default: 5_000, min: 0 }),
     sealIntervalMs: r.durationMs('SEAL_INTERVAL', { default: 1_000, min: 10 }),
     retention: {

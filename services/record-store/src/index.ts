@@ -17,4 +17,5 @@ export type { Migration } from './db/migrations.js';
 export { RecordStoreError } from './errors.js';
 export type { FieldProblem, RecordStoreErrorCode } from './errors.js';
 export { createRecordMetrics, noMetrics } from './metrics.js';
+export { RECORD_STORE_NODE_OPTIONS } from './node-options.js';
 export type { RecordMetrics } from './metrics.js';

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { RecordStoreError } from '../errors.js';
+import { encodeBinaryArray, isArrayParam } from './array-param.js';
 import type { NotifyListener, Queryable, QueryResult, RecordDb } from './port.js';
 
 /** Options of {@link createPgDb}. */
@@ -20,7 +21,10 @@ export type PgDbOptions = {
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     query: async <R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> => {
-      const r = await client.query(sql, params as unknown[]);
+      const r = await client.query(
+        sql,
+        params.map((p) => (isArrayParam(p) ? encodeBinaryArray(p) : p)),
+      );
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
     },
   };

@@ -6,6 +6,7 @@
  */
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { RecordStoreError } from '../errors.js';
+import { isArrayParam } from './array-param.js';
 import type { Queryable, QueryResult, RecordDb } from './port.js';
 
 /** Options of {@link createPgliteDb}. */
@@ -22,7 +23,10 @@ export type PgliteDbOptions = {
 function wrap(db: PGlite | Transaction): Queryable {
   return {
     query: async <R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> => {
-      const r = await db.query<R>(sql, params as unknown[]);
+      const r = await db.query<R>(
+        sql,
+        params.map((p) => (isArrayParam(p) ? p.values : p)),
+      );
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
     },
   };

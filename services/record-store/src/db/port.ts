@@ -12,7 +12,10 @@ export type QueryResult<R> = { readonly rows: R[]; readonly rowCount: number };
 
 /** Something that runs statements: the database itself or a transaction. */
 export type Queryable = {
-  /** Runs one statement with `$1…` parameters. Arrays bind as PostgreSQL arrays, Uint8Array as bytea. */
+  /**
+   * Runs one statement with `$1…` parameters. Arrays bind as PostgreSQL arrays (an `arrayParam` in
+   * binary form where the database supports it), Uint8Array as bytea.
+   */
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
 };
 

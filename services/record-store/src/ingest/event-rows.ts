@@ -70,6 +70,15 @@ export function extractArtifacts(event: IncomingEvent): { bytes: Uint8Array; art
   return { bytes: toBinary(EnvelopeSchema, stripped), artifacts };
 }
 
+/**
+ * True when storing the event takes more than its events row (and measurement
+ * row): an alert to fold, inline artifact bytes to move out, a seal to schedule.
+ */
+export function needsSideRows(e: Envelope): boolean {
+  if (e.payload.case === 'alert' || isTerminalTaskEvent(e)) return true;
+  return inlineArtifacts(e).some((a) => a.data.byteLength > 0 && a.id !== '');
+}
+
 const hosts = new Map<string, string>();
 const HOST_CACHE = 4096;
 

@@ -2,12 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { encodeEnvelope, BusError, type BusBatch, type BusRecord } from '@nightglow/bus';
 import { Topic, type Envelope } from '@nightglow/contracts/events/v1';
 import { createManualClock } from '@nightglow/runtime';
+import type { ArrayParam } from '../db/array-param.js';
 import type { Queryable, RecordDb } from '../db/port.js';
 import { noMetrics, type RecordMetrics } from '../metrics.js';
 import { measurement } from '../test/signal-fixtures.js';
 import { createIngestHandler } from './ingest-batch.js';
 
-/** A database that remembers event ids like `ON CONFLICT (event_id) DO NOTHING` and logs statements. */
+/**
+ * A database that remembers event ids like `ON CONFLICT (event_id) DO NOTHING` and logs statements;
+ * a statement outside a transaction commits on its own.
+ */
 function fakeDb() {
   const stored = new Set<string>();
   const statements: string[] = [];
@@ -15,10 +19,11 @@ function fakeDb() {
   let commits = 0;
   const tx: Queryable = {
     query: async (sql, params = []) => {
-      statements.push(sql.trim().split(/\s+/).slice(0, 3).join(' '));
+      statements.push(sql);
       if (sql.includes('INSERT INTO dead_letters')) dead.push([...params]);
       if (sql.includes('INSERT INTO events')) {
-        const fresh = (params[0] as string[]).filter((id) => !stored.has(id) && (stored.add(id), true));
+        const ids = (params[0] as ArrayParam<'uuid'>).values as string[];
+        const fresh = ids.filter((id) => !stored.has(id) && (stored.add(id), true));
         return { rows: fresh.map((event_id) => ({ event_id })) as never[], rowCount: fresh.length };
       }
       return { rows: [], rowCount: 0 };
@@ -26,7 +31,11 @@ function fakeDb() {
   };
   const db: RecordDb = {
     kind: 'pglite',
-    query: tx.query,
+    query: async <R>(sql: string, params?: readonly unknown[]) => {
+      const r = await tx.query<R>(sql, params);
+      commits++;
+      return r;
+    },
     transaction: async (fn) => {
       const r = await fn(tx);
       commits++;
@@ -66,7 +75,7 @@ function event(e: Envelope): BusRecord {
 }
 
 describe('ingest handler', () => {
-  it('writes a fetch of up to 1000 records in one transaction, storing a redelivered event once', async () => {
+  it('writes a fetch of up to 1000 records in one statement that takes the ingest lock, storing a redelivered event once', async () => {
     const f = fakeDb();
     const counts: Record<string, number> = {};
     const metrics: RecordMetrics = {
@@ -82,7 +91,8 @@ describe('ingest handler', () => {
     expect([...f.stored].sort()).toEqual([a.eventId, b.eventId].sort());
     expect(f.commits()).toBe(2);
     expect(counts).toEqual({ 'in:measurements': 0, 'dup:measurements': 1 });
-    expect(f.statements[0]).toBe('SELECT pg_advisory_xact_lock($1)');
+    expect(f.statements).toHaveLength(2);
+    expect(f.statements[0]).toMatch(/^\s*WITH lock AS MATERIALIZED \(SELECT pg_advisory_xact_lock\(\$26::bigint\)/);
   });
 
   it('splits a large fetch into transactions of batchSize records', async () => {
@@ -122,9 +132,10 @@ describe('ingest handler', () => {
     expect([dead, f.commits()]).toEqual([2, 1]);
   });
 
-  it('rejects (so the bus redelivers) when the transaction fails', async () => {
+  it('rejects (so the bus redelivers) when the write fails', async () => {
     const f = fakeDb();
-    const failing: RecordDb = { ...f.db, transaction: async () => Promise.reject(new Error('connection lost')) };
+    const lost = async () => Promise.reject(new Error('connection lost'));
+    const failing: RecordDb = { ...f.db, query: lost, transaction: lost };
     const handler = createIngestHandler({
       db: failing,
       clock: createManualClock(0),

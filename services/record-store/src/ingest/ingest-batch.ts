@@ -15,7 +15,7 @@ import type { Clock } from '@nightglow/runtime';
 import type { Queryable, RecordDb } from '../db/port.js';
 import type { RecordMetrics } from '../metrics.js';
 import { isUuid, type IncomingEvent } from './event-rows.js';
-import { writeEvents, type WriteResult } from './write-events.js';
+import { storeEvents, type WriteResult } from './write-events.js';
 
 /** What the handler needs. */
 export type IngestDeps = {
@@ -71,9 +71,10 @@ export function createIngestHandler(deps: IngestDeps): BatchHandler {
   const writeSlice = async (topic: Topic, records: readonly BusRecord[]): Promise<void> => {
     const { events, dead } = split(records);
     const nowMs = deps.clock.now();
-    const result = await deps.db.transaction(async (tx) => {
-      if (dead.length > 0) await insertDeadLetters(tx, dead, nowMs);
-      return writeEvents(tx, events, { nowMs, sealGraceMs: deps.sealGraceMs });
+    const result = await storeEvents(deps.db, events, {
+      nowMs,
+      sealGraceMs: deps.sealGraceMs,
+      ...(dead.length > 0 ? { before: (tx: Queryable) => insertDeadLetters(tx, dead, nowMs) } : {}),
     });
     const committedMs = deps.clock.now();
     const label = topicLabel(topic);

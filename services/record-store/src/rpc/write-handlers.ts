@@ -18,7 +18,7 @@ import { acknowledgeAlert, resolveAlert } from '../alerts/alert-store.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys.js';
 import { invalid } from '../errors.js';
 import { MAX_INGEST_BATCH, validateExternal } from '../ingest/validate-external.js';
-import { writeEvents } from '../ingest/write-events.js';
+import { storeEvents } from '../ingest/write-events.js';
 import type { HandlerDeps } from './deps.js';
 import type { Guard } from './guard.js';
 
@@ -45,12 +45,10 @@ export function writeHandlers(d: HandlerDeps, g: Guard): Pick<Impl, WriteMethods
         throw invalid(problems.map((p) => ({ field: `events[${p.index}].${p.field}`, description: p.description })));
       }
       const nowMs = d.clock.now();
-      const result = await d.db.transaction((tx) =>
-        writeEvents(
-          tx,
-          valid.map((v) => ({ envelope: v.envelope, topic: v.topic })),
-          { nowMs, sealGraceMs: d.sealGraceMs },
-        ),
+      const result = await storeEvents(
+        d.db,
+        valid.map((v) => ({ envelope: v.envelope, topic: v.topic })),
+        { nowMs, sealGraceMs: d.sealGraceMs },
       );
       d.metrics.ingested('external', result.inserted.length);
       if (result.inserted.length > 0) d.onCommitted?.(result);
