@@ -8,6 +8,7 @@ import { brokerBench, brokerRoundTripBench } from './broker.js';
 import { executorBench } from './executor.js';
 import { grpcServing } from './grpc-serving.js';
 import { recordStoreBench } from './record-store.js';
+import { sidecarCdpFloorBench } from './sidecar-cdp-floor.js';
 import { sidecarPublisherBench } from './sidecar-publisher.js';
 import { sidecarBench } from './sidecar.js';
 
@@ -21,6 +22,7 @@ const benchmarks: Record<string, () => Promise<boolean>> = {
   sidecar: () => sidecarBench(),
   'sidecar-publisher': () => sidecarPublisherBench(),
   'sidecar-page-load': () => sidecarBench({ only: 'page-load' }),
+  'sidecar-cdp-floor': () => sidecarCdpFloorBench(),
 };
 
 const names = process.argv.slice(2);
