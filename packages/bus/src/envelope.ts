@@ -2,12 +2,13 @@
  * Envelope helpers: ids, construction, the Kafka key, and the binary codec.
  * Every message on every topic is one binary `nightglow.events.v1.Envelope`.
  */
-import { create, fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { EnvelopeSchema, type SourceSchema, type Envelope } from '@nightglow/contracts/events/v1';
 import { v7 as uuidv7 } from 'uuid';
 import { BusError } from './errors.js';
 import { fastToBinary } from './fast-binary.js';
+import { fastFromBinary } from './fast-from-binary.js';
 
 /** A new event id: a UUIDv7 string (time-ordered, so ids sort by creation time). */
 export function newEventId(): string {
@@ -116,7 +117,9 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
 }
 
 /**
- * Decodes the bytes of a message into an Envelope. Bytes that do not parse, or
+ * Decodes the bytes of a message into an Envelope: what protobuf-es'
+ * `fromBinary` returns, read by {@link fastFromBinary} at a fraction of its
+ * cost (bytes fields are views of `bytes`). Bytes that do not parse, or
  * parse into something without an event id or type (protobuf accepts much
  * garbage as unknown fields), throw `DECODE_FAILED` carrying `sizeBytes`, so a
  * consumer can dead-letter them. A payload member this version does not know
@@ -125,7 +128,7 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
   let envelope: Envelope;
   try {
-    envelope = fromBinary(EnvelopeSchema, bytes);
+    envelope = fastFromBinary(EnvelopeSchema, bytes);
   } catch (error) {
     throw new BusError('DECODE_FAILED', `not an Envelope (${bytes.byteLength} bytes): ${String(error)}`, {
       cause: error,
