@@ -16,30 +16,14 @@
  * than the sidecar's 3 % target, that target cannot be met by any sidecar that
  * measures requests over CDP.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { connectBrowser, startAutoAttach, type CdpSession } from '@nightglow/cdp';
 import { connectDriver, startFixtureSite, type DriverPage } from '@nightglow/instrumentation-sidecar/testing';
 import { launchChromium, type ChromiumBrowser } from '@nightglow/testenv';
 import { report, type Figure } from './report.js';
+import { groupTicks } from './sidecar-page-load.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-
-/** CPU clock ticks of every live process in process group `pgid`. */
-function groupTicks(pgid: number): number {
-  let sum = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid) sum += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return sum;
-}
 
 /** The domains each set-up enables on every page it attaches. */
 const SETUPS: Record<string, (s: CdpSession) => Promise<unknown>[]> = {

@@ -60,7 +60,7 @@ function ticksOf(pid: number): number {
 }
 
 /** CPU ticks of every live process in process group `pgid` (a launched Chromium is its own group). */
-function groupTicks(pgid: number): number {
+export function groupTicks(pgid: number): number {
   let sum = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
