@@ -18,7 +18,7 @@ import { RecordStore } from '@nightglow/contracts/records/v1';
 import { RECORD_STORE_NODE_OPTIONS } from '@nightglow/record-store';
 import { TaskState } from '@nightglow/contracts/executor/v1';
 import { startServiceProcess } from '@nightglow/runtime/testing';
-import { startKafka, startPostgres } from '@nightglow/testenv';
+import { createDatabase, startKafka, startPostgres } from '@nightglow/testenv';
 import pg from 'pg';
 import { baselineInsert, generateRecords, measurementEnvelopes } from './record-store-load.js';
 import { report } from './report.js';
@@ -29,24 +29,14 @@ const pct = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 
-async function createDb(serverUrl: string, name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: serverUrl });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 /** Runs the benchmark; resolves whether every target was met. */
 export async function recordStoreBench(opts: { events?: number; records?: number } = {}): Promise<boolean> {
   const total = opts.events ?? 300_000;
   const [postgres, kafka] = await Promise.all([startPostgres(), startKafka()]);
   try {
     const envelopes = measurementEnvelopes(total, Date.now());
-    const baselineRate = await baselineInsert(await createDb(postgres.url, 'baseline'), envelopes);
-    const url = await createDb(postgres.url, 'records');
+    const baselineRate = await baselineInsert(await createDatabase(postgres.url, 'baseline'), envelopes);
+    const url = await createDatabase(postgres.url, 'records');
     const store = await startServiceProcess(
       join(repo, 'services/record-store/dist/main.js'),
       {

@@ -14,26 +14,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { useTestEnv } from '@nightglow/testenv';
+import { createDatabase, useTestEnv } from '@nightglow/testenv';
 import { NEWS_TITLES } from '@nightglow/task-executor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumUnder, reapChromiumUnder } from './index.js';
-
-/** A new, empty database on the test environment's PostgreSQL server. */
-async function freshDatabase(serverUrl: string, prefix: string): Promise<string> {
-  const name = `${prefix}_records`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(REPO, 'packages/cli/dist/bin.js');
@@ -262,7 +246,7 @@ describe('the same with Kafka, Redis, PostgreSQL and a process per service and b
     folders.push(cwd);
     const home = join(cwd, 'home');
     const prefix = `e2e${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-    const db = await freshDatabase(env.postgres.url, prefix);
+    const db = await createDatabase(env.postgres.url, `${prefix}_records`);
     const up = startUp(
       process.execPath,
       [

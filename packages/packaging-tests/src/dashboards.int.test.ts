@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServiceProcess, type ServiceProcess } from '@nightglow/runtime/testing';
-import { useTestEnv } from '@nightglow/testenv';
+import { createDatabase, useTestEnv } from '@nightglow/testenv';
 import { expandSqlMacros, loadDashboards, panelQueries } from './dashboards.js';
 import { helmOk } from './helm.js';
 import { createCrds } from './kube.js';
@@ -27,19 +27,12 @@ const queries = loadDashboards().flatMap(panelQueries);
 describe('dashboards against running services', () => {
   const env = useTestEnv();
   const database = `packaging_${Date.now().toString(36)}`;
-  const databaseUrl = (() => {
-    const u = new URL(env.postgres.url);
-    u.pathname = `/${database}`;
-    return u.toString();
-  })();
+  let databaseUrl = '';
   const processes: ServiceProcess[] = [];
   const exported = new Map<string, Set<string>>();
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: env.postgres.url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
+    databaseUrl = await createDatabase(env.postgres.url, database);
     // The operator informs on its CRDs before it serves: create them (as the chart renders them) unless present.
     const rendered = parseYamlDocs(await helmOk(env.tools.helm, ['template', 'r', CHART_DIR]));
     await createCrds(env.kube, rendered.filter((d) => d['kind'] === 'CustomResourceDefinition') as never);

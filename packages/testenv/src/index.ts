@@ -14,7 +14,7 @@ export { startKubeApiserver, writeKubeconfig } from './kube-apiserver.js';
 export type { KubeApiserver } from './kube-apiserver.js';
 export { installScript, requireFile, testenvPaths } from './paths.js';
 export type { TestenvPaths } from './paths.js';
-export { startPostgres } from './postgres.js';
+export { createDatabase, startPostgres } from './postgres.js';
 export type { PostgresServer } from './postgres.js';
 export { pingRedis, startRedis } from './redis.js';
 export type { RedisServer } from './redis.js';

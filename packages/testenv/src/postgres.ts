@@ -93,3 +93,23 @@ export async function startPostgres(): Promise<PostgresServer> {
     () => removeServerDir(dir),
   );
 }
+
+/**
+ * Creates database `name` (an SQL identifier: letters, digits, `_`) on the
+ * server at `serverUrl` and returns its URL, so a test or benchmark part never
+ * sees another's rows.
+ */
+export async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new Error(`createDatabase: ${JSON.stringify(name)} is not a plain SQL identifier`);
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
