@@ -43,18 +43,46 @@ async function timed<T>(name: string, times: Record<string, number>, start: () =
 }
 
 /**
+ * Starts a server, and once more if the first start fails (each start picks new
+ * ports and a new folder, and cleans up after itself). Four servers booting at
+ * once on a 2-core machine can lose a port or a startup deadline now and then;
+ * the retry is reported on stderr, and a second failure throws both messages.
+ */
+export async function startWithRetry<T>(
+  name: string,
+  start: () => Promise<T>,
+  warn: (line: string) => void = (line) => console.error(line),
+): Promise<T> {
+  try {
+    return await start();
+  } catch (first) {
+    const firstMessage = first instanceof Error ? first.message : String(first);
+    warn(`[testenv] ${name} failed to start, trying once more: ${firstMessage.split('\n').slice(0, 15).join('\n')}`);
+    try {
+      return await start();
+    } catch (second) {
+      const secondMessage = second instanceof Error ? second.message : String(second);
+      throw new Error(`${name} failed to start twice.\nfirst: ${firstMessage}\nsecond: ${secondMessage}`, {
+        cause: second,
+      });
+    }
+  }
+}
+
+/**
  * Starts Redis, PostgreSQL, Kafka and kube-apiserver (+ etcd) in parallel and
- * resolves when all are ready. If any fails, the others are stopped and the
+ * resolves when all are ready (each is given a second start if its first fails,
+ * see {@link startWithRetry}). If any fails, the others are stopped and the
  * first error is thrown with every failure's message.
  */
 export async function startTestEnv(): Promise<RunningTestEnv> {
   const toolPaths = tools();
   const times: Record<string, number> = {};
   const results = await Promise.allSettled([
-    timed('redis', times, startRedis),
-    timed('postgres', times, startPostgres),
-    timed('kafka', times, () => startKafka()),
-    timed('kubeApiserver', times, startKubeApiserver),
+    timed('redis', times, () => startWithRetry('redis', startRedis)),
+    timed('postgres', times, () => startWithRetry('postgres', startPostgres)),
+    timed('kafka', times, () => startWithRetry('kafka', () => startKafka())),
+    timed('kubeApiserver', times, () => startWithRetry('kube-apiserver', startKubeApiserver)),
   ] as const);
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const stopAll = async (): Promise<void> => {
