@@ -52,7 +52,12 @@ node -e '
     const file = process.argv[1] + "/" + n + ".json";
     if (!fs.existsSync(file)) { f++; console.error(n + ": no results (the run crashed)"); continue; }
     const r = JSON.parse(fs.readFileSync(file, "utf8"));
-    p += r.numPassedTests; f += r.numFailedTests + (r.numFailedTestSuites || 0);
+    // failed tests, plus files that failed with no failed test (an import error, a failing hook)
+    const broken = (r.testResults || []).filter(
+      (t) => t.status === "failed" && !(t.assertionResults || []).some((a) => a.status === "failed"),
+    ).length;
+    p += r.numPassedTests; f += r.numFailedTests + broken;
+    if (r.numTotalTestSuites === 0 && !r.success) f++; // nothing ran (e.g. the global setup failed)
   }
   console.log("\ntests: " + p + " passed, " + f + " failed");
 ' "$results"

@@ -57,6 +57,14 @@ describe('zero footprint: bot-detection probes see the same page with and withou
     return verdictAfter(page, 10);
   }
 
+  const UNDER_TEST = [
+    'fast.dom_nodes',
+    'fast.webdriver',
+    'fast.webgl_renderer',
+    'composite.error_snapshot',
+    'timing.load',
+  ];
+
   it('reports identically without the sidecar, with it sampling everything, and fires in the Runtime.enable control', async () => {
     const without = await probeRun(async () => undefined);
 
@@ -121,20 +129,18 @@ describe('zero footprint: bot-detection probes see the same page with and withou
         'detection samples on the probe page',
         () => (s.registry.entry('fast.webdriver')?.samples ?? 0) >= 10 || undefined,
       );
+      // the error snapshot's screenshot can wait for the next page's first frame (up to the 5 s command
+      // timeout on a busy machine): the probe keeps running until every instrument under test has sampled
+      await eventually(
+        'a sample from every instrument under test',
+        () => UNDER_TEST.every((name) => (s.registry.entry(name)?.samples ?? 0) > 0) || undefined,
+      );
     });
     const taken = sidecar.registry
       .entries()
       .filter((e) => e.samples > 0)
       .map((e) => e.blueprint.name);
-    expect(taken).toEqual(
-      expect.arrayContaining([
-        'fast.dom_nodes',
-        'fast.webdriver',
-        'fast.webgl_renderer',
-        'composite.error_snapshot',
-        'timing.load',
-      ]),
-    );
+    expect(taken).toEqual(expect.arrayContaining(UNDER_TEST));
 
     // control: Runtime.enable (what the sidecar never sends) makes the probe fire, so this test can fail
     const control = await probeRun(async (page) => {
