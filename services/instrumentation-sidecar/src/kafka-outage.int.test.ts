@@ -176,5 +176,5 @@ describe('Kafka stopped for 60 s during a run (own broker) and restarted', () =>
     const text = await metrics.metrics();
     const dropped = /nightglow_sidecar_dropped_total\{topic="measurements"\} (\d+)/.exec(text);
     expect(Number(dropped?.[1])).toBe(stats.droppedByTopic['measurements']);
-  });
+  }, 200_000); // a 70 s run by design, then up to 60 s to read everything back
 });
