@@ -2,9 +2,10 @@
  * The event filters of ListEvents and WatchEvents as SQL conditions: types
  * (an entry ending in `.*` is a prefix), topics, session, task, action, pool.
  */
-import { create, fromBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { EnvelopeSchema, type Topic } from '@nightglow/contracts/events/v1';
+import { decodeEnvelope } from '@nightglow/bus';
+import type { Topic } from '@nightglow/contracts/events/v1';
 import { KafkaPositionSchema, StoredEventSchema, type StoredEvent } from '@nightglow/contracts/records/v1';
 import type { Params } from '../db/sql.js';
 import { ms } from '../db/sql.js';
@@ -61,10 +62,10 @@ export type EventRow = {
   ingest_ms: number;
 };
 
-/** Rebuilds the StoredEvent of a row. */
+/** Rebuilds the StoredEvent of a row (the bus's one-pass decoder: every listed or tailed event is decoded). */
 export function toStoredEvent(r: EventRow): StoredEvent {
   return create(StoredEventSchema, {
-    envelope: fromBinary(EnvelopeSchema, r.envelope),
+    envelope: decodeEnvelope(r.envelope),
     topic: r.topic,
     ingestTime: timestampFromMs(Number(r.ingest_ms)),
     ...(r.kafka_topic === null

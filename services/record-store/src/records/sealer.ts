@@ -10,8 +10,8 @@
  *
  * Lifecycle: `IDLE` → `RUNNING` (`start()`) → `STOPPED` (`close()`, which waits for a running pass).
  */
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { EnvelopeSchema } from '@nightglow/contracts/events/v1';
+import { toBinary } from '@bufbuild/protobuf';
+import { decodeEnvelope } from '@nightglow/bus';
 import { TaskRecordSchema } from '@nightglow/contracts/records/v1';
 import type { Clock, Logger, TimerHandle } from '@nightglow/runtime';
 import { v7 as uuidv7 } from 'uuid';
@@ -49,7 +49,7 @@ async function sealOne(tx: Queryable, nowMs: number): Promise<'sealed' | 'none'>
     `SELECT event_id::text AS event_id, envelope FROM events WHERE task_id = $1 ORDER BY time, seq`,
     [row.task_id],
   );
-  const envelopes = events.rows.map((r) => fromBinary(EnvelopeSchema, r.envelope));
+  const envelopes = events.rows.map((r) => decodeEnvelope(r.envelope));
   const terminal = envelopes[events.rows.findIndex((r) => r.event_id === row.terminal_event_id)];
   if (!terminal) throw new Error(`terminal event ${row.terminal_event_id} of task ${row.task_id} is missing`);
   const record = assembleRecord({ recordId: uuidv7(), sealMs: nowMs, terminal, events: envelopes });
