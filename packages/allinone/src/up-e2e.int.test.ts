@@ -261,9 +261,15 @@ describe('the same with Kafka, Redis, PostgreSQL and a process per service and b
     expect(up.out()).toMatch(/^Nightglow is up \(processes, Kafka [^,]+, Redis state, PostgreSQL\)/m);
     const endpoints = JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')) as { demoSite: string };
 
-    // Tail measurements live while the samples run.
-    const tail = startUp(process.execPath, [BIN, '-o', 'json', 'events', 'tail', '--topic', 'measurements'], cwd, home);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Tail measurements live while the samples run. The tail prints nothing once its stream is open and only sees
+    // events stored after that, so `--since` its start time: a slow CLI start cannot miss the first sample's events.
+    const tailFrom = new Date().toISOString();
+    const tail = startUp(
+      process.execPath,
+      [BIN, '-o', 'json', 'events', 'tail', '--topic', 'measurements', '--since', tailFrom],
+      cwd,
+      home,
+    );
     const news = await cli(['task', 'run', join(SAMPLES, 'news-titles.yaml'), '--site', endpoints.demoSite], cwd, home);
     expect(news.code, news.stdout + news.stderr).toBe(0);
     const ids = {

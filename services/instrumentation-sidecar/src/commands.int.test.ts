@@ -130,16 +130,20 @@ describe('instrument commands reach every sidecar through Kafka', () => {
       await eventually('fast.dom samples', () => s.seen.some((m) => m.name === 'fast.dom') || undefined);
     const t0 = Date.now();
     await command('disable-1', { command: { case: 'disable', value: 'fast.dom' } });
+    const appliedAt: number[] = [];
     for (const s of sidecars) {
       const applied = await eventually('the disable to apply', () => s.results.find((r) => r.result === 'applied'));
-      expect(applied.at - t0).toBeLessThan(2000);
+      expect(applied.at - t0).toBeLessThan(2000); // Kafka produce, fetch and apply: the 2 s this test is named for
       expect(s.sidecar.registry.get('fast.dom').status).toBe(InstrumentStatus.DISABLED);
+      appliedAt.push(applied.at);
     }
-    await new Promise((r) => setTimeout(r, 1500));
-    for (const s of sidecars) {
-      const last = Math.max(...s.seen.filter((m) => m.name === 'fast.dom').map((m) => m.at));
-      expect(last - t0).toBeLessThan(2000);
-      expect(s.seen.filter((m) => m.name === 'fast.dom' && m.at > t0 + 2000)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1500)); // seven 200 ms intervals in which nothing may come
+    for (const [i, s] of sidecars.entries()) {
+      // A disabled instrument stops at once and a read in flight publishes nothing (README, take-sample), and the hub
+      // hands a sample to this subscriber within the turn that published it: nothing may come after the apply. The
+      // 100 ms only absorb timestamp granularity (less than the 200 ms interval: a timer left running fails).
+      const after = (appliedAt[i] ?? 0) + 100;
+      expect(s.seen.filter((m) => m.name === 'fast.dom' && m.at > after)).toEqual([]);
     }
   });
 

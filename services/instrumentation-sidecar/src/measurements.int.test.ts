@@ -107,25 +107,43 @@ describe('sidecar against real Chromium and real Kafka: known pages, right topic
       ctx,
     );
 
+  /** The measurements of action `index` that reached Kafka so far, by metric, in arrival order. */
+  const measurementsOf = (index: number): Map<string, Measurement[]> => {
+    const by = new Map<string, Measurement[]>();
+    for (const e of received) {
+      if (e.actionId !== `task-it/${index}` || e.payload.case !== 'measurement') continue;
+      const m = e.payload.value;
+      by.set(m.metric, [...(by.get(m.metric) ?? []), m]);
+    }
+    return by;
+  };
+
   /**
    * Runs action `index` (a navigation to `path`) and returns the measurements of it that reached Kafka, by metric.
-   * Waits for `wait` and for the END's `action_duration`: it is produced after every page measurement of the
-   * action, and one session's envelopes keep their order on Kafka, so the late ones (LCP candidates) are in.
+   * The action lasts at least 700 ms after `load` (the TTFB test checks its `action_duration`) and, when `until` is
+   * given, until its measurements on Kafka satisfy `until` (a late LCP candidate or layout shift, which the page
+   * may paint after any fixed pause on a loaded machine). Then waits for `wait` and for the END's `action_duration`:
+   * it is produced after every page measurement the action had so far, and one session's envelopes keep their order
+   * on Kafka, so those are in.
    */
-  async function action(index: number, path: string, metrics: readonly string[]): Promise<Map<string, Measurement[]>> {
+  async function action(
+    index: number,
+    path: string,
+    metrics: readonly string[],
+    until?: { what: string; done: (by: Map<string, Measurement[]>) => boolean },
+  ): Promise<Map<string, Measurement[]>> {
     const wait = [...new Set([...metrics, 'action_duration'])];
     mark(index, ActionPhase.START);
     await page.goto(`${site.origin}${path}`);
-    await new Promise((r) => setTimeout(r, 700)); // late LCP / layout-shift entries
+    await Promise.all([
+      new Promise((r) => setTimeout(r, 700)),
+      until &&
+        eventually(`${until.what} of action ${index} on Kafka`, () => until.done(measurementsOf(index)) || undefined),
+    ]);
     mark(index, ActionPhase.END, { ok: true });
     let seen: string[] = [];
     return eventually(`measurements of action ${index} on Kafka`, () => {
-      const mine = received.filter((e) => e.actionId === `task-it/${index}` && e.payload.case === 'measurement');
-      const by = new Map<string, Measurement[]>();
-      for (const e of mine) {
-        const m = e.payload.value as Measurement;
-        by.set(m.metric, [...(by.get(m.metric) ?? []), m]);
-      }
+      const by = measurementsOf(index);
       seen = [...by.keys()];
       return wait.every((metric) => by.has(metric)) ? by : undefined;
     }).catch((error: unknown) => {
@@ -135,10 +153,12 @@ describe('sidecar against real Chromium and real Kafka: known pages, right topic
 
   const last = (by: Map<string, Measurement[]>, metric: string): number => by.get(metric)?.at(-1)?.value ?? NaN;
 
-  it('TTFB of a page whose server waits 300 ms is 300–700 ms, on the measurements topic with session, task and action ids', async () => {
+  it('TTFB of a page whose server waits 300 ms is 300–1300 ms, on the measurements topic with session, task and action ids', async () => {
     const by = await action(0, '/ttfb?delay=300', ['ttfb', 'fcp', 'load', 'dom_content_loaded', 'action_duration']);
     expect(last(by, 'ttfb')).toBeGreaterThanOrEqual(300);
-    expect(last(by, 'ttfb')).toBeLessThan(700);
+    // 300 ms plus up to 1 s of scheduling: the fixture server's timer shares this process's event loop with Kafka and
+    // the sidecar on a loaded machine; a TTFB taken from an earlier navigation or a later event is still far above it
+    expect(last(by, 'ttfb')).toBeLessThan(1300);
     expect(last(by, 'fcp')).toBeGreaterThanOrEqual(last(by, 'ttfb'));
     expect(last(by, 'load')).toBeGreaterThanOrEqual(last(by, 'dom_content_loaded'));
     expect(last(by, 'action_duration')).toBeGreaterThanOrEqual(1000);
@@ -170,10 +190,17 @@ describe('sidecar against real Chromium and real Kafka: known pages, right topic
   });
 
   it('LCP is the element inserted after 400 ms; a 150 px shift gives a CLS > 0.05', async () => {
-    const lcp = await action(2, '/lcp', ['lcp']);
+    const lcp = await action(2, '/lcp', ['lcp'], {
+      what: 'the LCP of the inserted element',
+      done: (by) => by.get('lcp')?.some((m) => m.value >= LCP_DELAY_MS) ?? false,
+    });
     expect(last(lcp, 'lcp')).toBeGreaterThanOrEqual(LCP_DELAY_MS);
-    expect(last(lcp, 'lcp')).toBeLessThan(LCP_DELAY_MS + 1500);
-    const shift = await action(3, '/shift', ['cls']);
+    // from the navigation's start: parse, the script's 400 ms timer and the paint, on a loaded 2-core machine
+    expect(last(lcp, 'lcp')).toBeLessThan(LCP_DELAY_MS + 2500);
+    const shift = await action(3, '/shift', ['cls'], {
+      what: 'the layout shift',
+      done: (by) => by.get('cls')?.some((m) => m.value > 0) ?? false,
+    });
     expect(last(shift, 'cls')).toBeGreaterThan(0.05);
     expect(last(shift, 'cls')).toBeLessThan(0.6);
   });

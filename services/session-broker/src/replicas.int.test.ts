@@ -111,6 +111,10 @@ describe('two replicas sharing Redis', () => {
       for await (const m of b.client.watchSessions({ sessionId: id, sendInitialState: true }, { signal: abort.signal }))
         events.push(m);
     })().catch(() => undefined);
+    // SYNCED follows B's subscription to the changes: from here on, a change made through any replica reaches it.
+    await eventually('the watch on B to sync', () =>
+      events.some((e) => e.event?.type === SessionEventType.SYNCED) ? true : undefined,
+    );
 
     const browser = await puppeteer.connect({
       browserWSEndpoint: `ws://${b.http}/cdp/${id}?token=${token}`,

@@ -64,7 +64,9 @@ const playground = [
   { assert: { urlMatches: '/playground$' } },
   { assert: { titleEquals: 'Playground - Nightglow Demo' } },
   { assert: { titleContains: 'Playground' } },
-  { navigate: { url: `${S}/redirect-later?ms=300&to=/news` } },
+  // The page's timer starts before `navigate` returns: 3 s (well inside the 10 s action timeout) makes
+  // sure the next action is already waiting for the navigation when it happens, even on a loaded machine.
+  { navigate: { url: `${S}/redirect-later?ms=3000&to=/news` } },
   { waitFor: { navigation: 'WAIT_UNTIL_LOAD' } },
   { assert: { titleContains: 'News' } },
   { navigate: { url: `${S}/slow?ms=200`, waitUntil: 'WAIT_UNTIL_NETWORKIDLE0' } },

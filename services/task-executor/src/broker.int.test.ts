@@ -16,6 +16,7 @@ import { useTestEnv } from '@nightglow/testenv';
 import type { ExecutorConfig } from './config.js';
 import { NEWS_TITLES } from './fixture-site/pages.js';
 import { startFixtureSite, type FixtureSite } from './fixture-site/fixture-site.js';
+import { timestampMs } from './spec/durations.js';
 import { createTaskExecutorService } from './service.js';
 import { watchUntil } from './testing/watch-until.js';
 
@@ -110,8 +111,11 @@ describe('through a real session broker', () => {
     await watchUntil(tasks, id, (e) => e.event.case === 'actionEvent' && e.event.value.result?.index === 1);
     const t0 = Date.now();
     const cancelled = (await tasks.cancelTask({ taskId: id })).task;
-    expect(Date.now() - t0).toBeLessThan(1000);
     expect(cancelled?.state).toBe(TaskState.CANCELLED);
+    // The README promises the CANCELLED task well within a second: held to the server's own record of
+    // it (the finish time, set once the page was disconnected and the session given back) rather than
+    // the RPC's round trip, whose 25 ms polling and reply a loaded machine stretches.
+    expect(timestampMs(cancelled?.finishTime) - t0).toBeLessThan(1000);
     expect([SessionState.CLOSING, SessionState.CLOSED]).toContain(
       (await sessions.getSession({ sessionId: cancelled?.sessionId ?? '' })).session?.state,
     );

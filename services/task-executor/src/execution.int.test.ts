@@ -9,7 +9,7 @@ import {
   TaskState,
   type WatchTaskResponse,
 } from '@nightglow/contracts/executor/v1';
-import { toMs } from './spec/durations.js';
+import { timestampMs, toMs } from './spec/durations.js';
 import { watchUntil } from './testing/watch-until.js';
 import { startHarness, type Harness } from './testing/harness.js';
 
@@ -66,18 +66,22 @@ describe('execution semantics in real Chromium, through a real session broker', 
     const { task, events } = await h.run(
       h.spec({
         actions: [
-          { navigate: { url: `${S}/playground?late=1500` } },
+          // The button appears 4 s after the page's script started. Attempts (0.4 s, then backoffs of
+          // 0.2 s and 0.3 s) end at least 1.0 s (attempt 2) and 6.6 s (attempt 10, the most allowed)
+          // into the action, so attempt 3 is reached unless the action starts > 3 s after the page's
+          // script, and the button is there before the attempts run out.
+          { navigate: { url: `${S}/playground?late=4000` } },
           {
             click: { selector: '#late' },
             timeout: '0.4s',
-            retry: { maxAttempts: 8, initialBackoff: '0.2s', maxBackoff: '0.3s' },
+            retry: { maxAttempts: 10, initialBackoff: '0.2s', maxBackoff: '0.3s' },
           },
         ],
       }),
     );
     expect(task.state, task.error?.message).toBe(TaskState.SUCCEEDED);
     const r = task.actionResults[1];
-    expect(r?.attempts).toBeGreaterThan(1);
+    expect(r?.attempts).toBeGreaterThan(2);
     const retrying = actionEvents(events, ActionEventType.RETRYING);
     expect(retrying.length).toBe((r?.attempts ?? 0) - 1);
     expect(toMs(retrying[0]?.retryDelay)).toBe(200);
@@ -106,31 +110,33 @@ describe('execution semantics in real Chromium, through a real session broker', 
   });
 
   it('an action timeout bounds a slow navigation', async () => {
-    const t0 = Date.now();
-    const { task } = await h.run(h.spec({ actions: [{ navigate: { url: `${S}/slow?ms=5000` }, timeout: '0.5s' }] }));
-    expect(Date.now() - t0).toBeLessThan(4000);
+    const { task } = await h.run(h.spec({ actions: [{ navigate: { url: `${S}/slow?ms=10000` }, timeout: '0.5s' }] }));
     expect(task.state).toBe(TaskState.FAILED);
     expect(task.actionResults[0]?.error?.reason).toBe(ActionErrorReason.TIMEOUT);
+    // The action's own duration (not the wall clock, which includes getting and deleting the session):
+    // unbounded, the navigation would take the page's 10 s; bounded, 0.5 s plus the error snapshot.
+    expect(toMs(task.actionResults[0]?.duration)).toBeLessThan(5000);
   });
 
   it('the task timeout ends a running task TIMED_OUT and cleans up its ephemeral session', async () => {
-    const t0 = Date.now();
     const { task } = await h.run(
       h.spec({
-        timeout: '3s',
+        timeout: '10s',
         actions: [
           { navigate: { url: `${S}/playground` } },
-          { waitFor: { duration: '20s' }, timeout: '30s' },
+          { waitFor: { duration: '60s' }, timeout: '90s' },
           { click: { selector: '#counter' } },
         ],
       }),
     );
-    // 3 s leaves room for session and navigation on a loaded machine; the 20 s wait is what it cuts.
-    expect(Date.now() - t0).toBeLessThan(6000);
+    // The task timeout counts from leaving the queue, so it covers getting the session and the
+    // navigation: 10 s leaves room for both on a loaded machine; the 60 s wait is what it cuts.
     expect(task.state).toBe(TaskState.TIMED_OUT);
     expect(task.error?.reason).toBe(TaskFailureReason.TIMED_OUT);
-    expect(task.error?.message).toBe('task timeout of 3000 ms passed');
+    expect(task.error?.message).toBe('task timeout of 10000 ms passed');
     expect(task.error?.actionIndex).toBe(1);
+    // The wait started after the timer did, so it was cut before its 10 s had passed.
+    expect(toMs(task.actionResults[1]?.duration)).toBeLessThan(10_000);
     expect(task.actionResults[1]?.error?.reason).toBe(ActionErrorReason.CANCELLED);
     expect(task.actionResults[2]?.state).toBe(ActionState.SKIPPED);
     expect(await h.liveSessions()).toEqual([]);
@@ -145,8 +151,11 @@ describe('execution semantics in real Chromium, through a real session broker', 
     await watchUntil(h.client, id, (e) => e.event.case === 'actionEvent' && e.event.value.result?.index === 1);
     const t0 = Date.now();
     const cancelled = await h.client.cancelTask({ taskId: id, reason: 'test says stop' });
-    expect(Date.now() - t0).toBeLessThan(1000);
     expect(cancelled.task?.state).toBe(TaskState.CANCELLED);
+    // The README promises the CANCELLED task well within a second: held to the server's own record of
+    // it (the finish time, set once the page was disconnected and the session given back) rather than
+    // the RPC's round trip, whose 25 ms polling and reply a loaded machine stretches.
+    expect(timestampMs(cancelled.task?.finishTime) - t0).toBeLessThan(1000);
     expect(cancelled.task?.error?.message).toBe('cancelled: test says stop');
     expect(cancelled.task?.actionResults[1]?.error?.reason).toBe(ActionErrorReason.CANCELLED);
     expect(await h.liveSessions()).toEqual([]);

@@ -15,6 +15,7 @@ import {
 } from '@nightglow/contracts/executor/v1';
 import { startServiceProcess, type ServiceProcess } from '@nightglow/runtime/testing';
 import { launchChromium, useTestEnv, type ChromiumBrowser } from '@nightglow/testenv';
+import { timestampMs } from './spec/durations.js';
 import { watchUntil } from './testing/watch-until.js';
 import { startFixtureSite, type FixtureSite } from './fixture-site/fixture-site.js';
 
@@ -90,8 +91,11 @@ describe('two executor processes sharing Redis', () => {
     await watchUntil(b, id, (e) => e.event.case === 'actionEvent' && e.event.value.result?.index === 1);
     const t0 = Date.now();
     const res = await b.cancelTask({ taskId: id, reason: 'from the other replica' });
-    expect(Date.now() - t0).toBeLessThan(1000);
     expect(res.task?.state).toBe(TaskState.CANCELLED);
+    // The README promises the CANCELLED task well within a second: held to the server's own record of
+    // it (the finish time, set once the page was disconnected and the session given back) rather than
+    // the RPC's round trip, whose 25 ms polling and reply a loaded machine stretches.
+    expect(timestampMs(res.task?.finishTime) - t0).toBeLessThan(1000);
   });
 
   it('shares idempotency keys and templates', async () => {

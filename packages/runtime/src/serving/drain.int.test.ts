@@ -26,9 +26,37 @@ async function probe(addr: string): Promise<{ code: number; out: string }> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `check` every 50 ms until it returns a value, failing after `timeoutMs` with the last value seen. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
+    await sleep(50);
+  }
+}
+
+/** `nightglow_rpc_server_in_flight` of `method` as the process's /metrics reports it. */
+async function inFlight(httpPort: number, method: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const re = new RegExp(`^nightglow_rpc_server_in_flight\\{[^}]*rpc_method="${method}"[^}]*\\} (\\S+)$`, 'm');
+  return Number(re.exec(text)?.[1] ?? 0);
+}
+
+/** Resolves once the server counts a call of `method` as in flight (grpc-js connects lazily). */
+const callReachedServer = (httpPort: number, method: string): Promise<true> =>
+  until(`${method} in flight`, async () => ((await inFlight(httpPort, method)) >= 1 ? true : undefined), 10_000);
+
 describe('graceful drain of a service process', () => {
   it('flips health, finishes in-flight calls, ends streams and exits 0', async () => {
-    const p = await startServiceProcess(main, { DRAIN_DELAY: '1500ms', SHUTDOWN_TIMEOUT: '10s' });
+    // 3 s of drain delay: room for polling grpc_health_probe (a process spawn) on a loaded machine.
+    const p = await startServiceProcess(main, { DRAIN_DELAY: '3s', SHUTDOWN_TIMEOUT: '10s' });
     const addr = `127.0.0.1:${p.grpcPort}`;
     const client = createGrpcJsClient(EchoService, addr);
     try {
@@ -44,16 +72,24 @@ describe('graceful drain of a service process', () => {
         stream.on('error', (e: grpc.ServiceError) => resolve(e.code));
         stream.on('end', () => resolve(0));
       });
-      const inFlight = grpcUnary<{ message: string }>(client, 'Echo', { message: 'finish me', delay: { seconds: 2n } });
-      await sleep(300);
+      // Outlives the drain delay, so the process must wait for it after the delay, not just during it.
+      const pending = grpcUnary<{ message: string }>(client, 'Echo', { message: 'finish me', delay: { seconds: 5n } });
+      await callReachedServer(p.httpPort, 'Echo');
+      await until('the stream to deliver', async () => (received > 0 ? true : undefined), 10_000);
       const signalledAt = Date.now();
       p.child.kill('SIGTERM');
-      await sleep(400);
-      const draining = await probe(addr);
+      // Only during the drain delay does the server answer NOT_SERVING; after it, the probe cannot connect.
+      const draining = await until(
+        'grpc_health_probe to report NOT_SERVING',
+        async () => {
+          const r = await probe(addr);
+          return r.out.includes('NOT_SERVING') ? r : undefined;
+        },
+        3_000,
+      );
       expect(draining.code).not.toBe(0);
-      expect(draining.out).toContain('NOT_SERVING');
       expect((await fetch(`http://127.0.0.1:${p.httpPort}/readyz`)).status).toBe(503);
-      expect((await inFlight).message).toBe('finish me');
+      expect((await pending).message).toBe('finish me');
       expect(await streamEnd).toBe(14); // UNAVAILABLE: reconnect elsewhere
       expect(received).toBeGreaterThan(3);
       expect(await p.exited).toBe(0);
@@ -69,7 +105,7 @@ describe('graceful drain of a service process', () => {
     const client = createGrpcJsClient(EchoService, `127.0.0.1:${p.grpcPort}`);
     try {
       const stuck = grpcUnary(client, 'Echo', { delay: { seconds: 30n } }).catch((e: grpc.ServiceError) => e);
-      await sleep(200);
+      await callReachedServer(p.httpPort, 'Echo');
       const signalledAt = Date.now();
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(1);

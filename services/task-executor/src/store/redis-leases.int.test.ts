@@ -23,11 +23,13 @@ describe('replica leases on real Redis', () => {
   it('hands each task of a dead replica to exactly one of many racing survivors', async () => {
     const [dead, a, b] = stores as [TaskStore, TaskStore, TaskStore];
     const ids = Array.from({ length: 40 }, (_, i) => `task-${i}`);
-    expect(await dead.leases.heartbeat('dead', 300)).toBe(false);
-    expect(await dead.leases.heartbeat('dead', 300)).toBe(true);
+    // The holds (which need no heartbeat) come first, so the heartbeat's TTL only has to outlive the
+    // next two round trips; 1 s of it leaves room for a stalled event loop on a loaded machine.
     for (const id of ids) await dead.leases.hold('dead', id, new TextEncoder().encode(`job of ${id}`));
+    expect(await dead.leases.heartbeat('dead', 1000)).toBe(false);
+    expect(await dead.leases.heartbeat('dead', 1000)).toBe(true);
     expect(await a.leases.takeOver('dead', 'a')).toEqual([]); // alive: refused
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 1100));
     expect(await a.leases.lapsed()).toEqual(['dead']);
     const races = await Promise.all(
       Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).leases.takeOver('dead', i % 2 === 0 ? 'a' : 'b')),
