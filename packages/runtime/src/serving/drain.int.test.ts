@@ -12,7 +12,13 @@ import { describe, expect, it } from 'vitest';
 import type * as grpc from '@grpc/grpc-js';
 import { EchoService } from '@nightglow/contracts/sample/v1';
 import { tools } from '@nightglow/testenv';
-import { createGrpcJsClient, grpcUnary, runServiceExpectingFailure, startServiceProcess } from '../testing/index.js';
+import {
+  createGrpcJsClient,
+  eventually,
+  grpcUnary,
+  runServiceExpectingFailure,
+  startServiceProcess,
+} from '../testing/index.js';
 
 const run = promisify(execFile);
 const main = fileURLToPath(new URL('../../dist/sample/main.js', import.meta.url));
@@ -24,24 +30,6 @@ async function probe(addr: string): Promise<{ code: number; out: string }> {
   );
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` every 50 ms until it returns a value, failing after `timeoutMs` with the last value seen. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
-    await sleep(50);
-  }
-}
-
 /** `nightglow_rpc_server_in_flight` of `method` as the process's /metrics reports it. */
 async function inFlight(httpPort: number, method: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -51,7 +39,9 @@ async function inFlight(httpPort: number, method: string): Promise<number> {
 
 /** Resolves once the server counts a call of `method` as in flight (grpc-js connects lazily). */
 const callReachedServer = (httpPort: number, method: string): Promise<true> =>
-  until(`${method} in flight`, async () => ((await inFlight(httpPort, method)) >= 1 ? true : undefined), 10_000);
+  eventually(`${method} in flight`, async () => ((await inFlight(httpPort, method)) >= 1 ? true : undefined), {
+    timeoutMs: 10_000,
+  });
 
 describe('graceful drain of a service process', () => {
   it('flips health, finishes in-flight calls, ends streams and exits 0', async () => {
@@ -75,17 +65,17 @@ describe('graceful drain of a service process', () => {
       // Outlives the drain delay, so the process must wait for it after the delay, not just during it.
       const pending = grpcUnary<{ message: string }>(client, 'Echo', { message: 'finish me', delay: { seconds: 5n } });
       await callReachedServer(p.httpPort, 'Echo');
-      await until('the stream to deliver', async () => (received > 0 ? true : undefined), 10_000);
+      await eventually('the stream to deliver', () => (received > 0 ? true : undefined), { timeoutMs: 10_000 });
       const signalledAt = Date.now();
       p.child.kill('SIGTERM');
       // Only during the drain delay does the server answer NOT_SERVING; after it, the probe cannot connect.
-      const draining = await until(
+      const draining = await eventually(
         'grpc_health_probe to report NOT_SERVING',
         async () => {
           const r = await probe(addr);
           return r.out.includes('NOT_SERVING') ? r : undefined;
         },
-        3_000,
+        { timeoutMs: 3_000 },
       );
       expect(draining.code).not.toBe(0);
       expect((await fetch(`http://127.0.0.1:${p.httpPort}/readyz`)).status).toBe(503);

@@ -6,6 +6,7 @@
  * part of the service's surface.
  */
 import { connectBrowser, evaluateIsolated, waitForEvent, type CdpConnection, type CdpSession } from '@nightglow/cdp';
+import { eventually as poll } from '@nightglow/runtime/testing';
 
 /** A page the driver opened. */
 export type DriverPage = {
@@ -60,17 +61,11 @@ export async function connectDriver(wsEndpoint: string): Promise<Driver> {
   };
 }
 
-/** Polls `probe` every 50 ms until it returns something other than undefined; throws after `timeoutMs`. */
-export async function eventually<T>(
+/** Polls `probe` until it returns something other than undefined; throws after `timeoutMs` (the runtime's). */
+export function eventually<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 15_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return poll(what, probe, { timeoutMs });
 }

@@ -11,6 +11,7 @@ import { useTestEnv } from '@nightglow/testenv';
 import { installCrds, loadCrds } from '../kube/crds.js';
 import { createHttpKubeApi } from '../kube/http-kube-api.js';
 import type { KubeApi } from '../kube/kube-api.js';
+import { eventually as poll } from '@nightglow/runtime/testing';
 
 /** A connected API plus the kubeconfig it came from. */
 export type KubeTestContext = { readonly api: KubeApi; readonly kc: KubeConfig; readonly kubeconfigPath: string };
@@ -38,18 +39,7 @@ export async function createTestNamespace(api: KubeApi, prefix: string): Promise
   return name;
 }
 
-/** Polls `probe` every 50 ms until it returns a value other than undefined; throws after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Polls `probe` until it returns a value other than undefined (the runtime's `eventually`, probe first). */
+export function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  return poll(what, probe, { timeoutMs });
 }

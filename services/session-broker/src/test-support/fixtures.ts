@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http';
 import { listProcesses } from '../browsers/local/process-table.js';
+import { eventually as poll } from '@nightglow/runtime/testing';
 
 const PAGES: Readonly<Record<string, string>> = {
   '/': '<!doctype html><title>fixture</title><p>fixture page</p>',
@@ -44,18 +45,12 @@ export async function startFixtureServer(): Promise<FixtureServer> {
 }
 
 /** Polls `probe` until it returns something other than undefined; throws naming `what` after `timeoutMs`. */
-export async function eventually<T>(
+export function eventually<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 15_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return poll(what, probe, { timeoutMs, intervalMs: 25 });
 }
 
 /** Live (non-zombie) Chromium processes whose command line names `dataDir` (the broker's LOCAL_DATA_DIR). */
