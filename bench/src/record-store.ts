@@ -17,7 +17,7 @@ import { createKafkaBus } from '@nightglow/bus';
 import { RecordStore } from '@nightglow/contracts/records/v1';
 import { RECORD_STORE_NODE_OPTIONS } from '@nightglow/record-store';
 import { TaskState } from '@nightglow/contracts/executor/v1';
-import { startServiceProcess } from '@nightglow/runtime/testing';
+import { scrapeMetric, startServiceProcess } from '@nightglow/runtime/testing';
 import { createDatabase, startKafka, startPostgres } from '@nightglow/testenv';
 import pg from 'pg';
 import { baselineInsert, generateRecords, measurementEnvelopes } from './record-store-load.js';
@@ -65,13 +65,7 @@ export async function recordStoreBench(opts: { events?: number; records?: number
       await producer.flush();
       await producer.close();
       // progress from the store's own counter: a count(*) every 100 ms would load the server being measured
-      const count = async (): Promise<number> => {
-        const text = await (await fetch(`http://127.0.0.1:${store.httpPort}/metrics`)).text();
-        return [...text.matchAll(/^nightglow_records_ingested_total\{[^}]*\} (\d+)$/gm)].reduce(
-          (sum, m) => sum + Number(m[1]),
-          0,
-        );
-      };
+      const count = (): Promise<number> => scrapeMetric(store.httpPort, 'nightglow_records_ingested_total');
       let first: { t: number; n: number } | undefined;
       let last = { t: performance.now(), n: 0 };
       const deadline = Date.now() + 300_000;

@@ -4,6 +4,7 @@ import { createEnvelope, createMemoryBus, type MemoryBus } from '@nightglow/bus'
 import { Topic } from '@nightglow/contracts/events/v1';
 import { InstrumentCommandSchema, type Measurement } from '@nightglow/contracts/instrumentation/v1';
 import { ConfigError, createManualClock, startService, type StartedService } from '@nightglow/runtime';
+import { scrapeMetric } from '@nightglow/runtime/testing';
 import { launchChromium, type ChromiumBrowser } from '@nightglow/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarConfig } from './config.js';
@@ -28,10 +29,8 @@ describe('sidecars sharing one process and one in-process bus', () => {
     startService(createInstrumentationSidecarService({ bus, ...clock }), env(id));
   const metrics = async (s: Running): Promise<string> =>
     (await fetch(`http://127.0.0.1:${s.server.httpPort}/metrics`)).text();
-  const commandCount = async (s: Running, result: string): Promise<number> => {
-    const line = new RegExp(`^nightglow_sidecar_commands_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)$`, 'm');
-    return Number(line.exec(await metrics(s))?.[1] ?? 0);
-  };
+  const commandCount = (s: Running, result: string): Promise<number> =>
+    scrapeMetric(s.server.httpPort, 'nightglow_sidecar_commands_total', { result });
   const instrumentEnabled = async (s: Running, name: string): Promise<boolean> => {
     const res = await fetch(
       `http://127.0.0.1:${s.server.httpPort}/nightglow.instrumentation.v1.Instrumentation/GetInstrument`,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectServingProcess,
   runServiceExpectingFailure,
+  scrapeMetric,
   startServiceProcess,
   type ServiceProcess,
 } from '@nightglow/runtime/testing';
@@ -37,12 +38,8 @@ const env = (podName: string): Record<string, string> => ({
   EXECUTOR_URL: 'http://127.0.0.1:9',
 });
 
-async function reconciles(p: ServiceProcess): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${p.httpPort}/metrics`)).text();
-  return [...text.matchAll(/^nightglow_operator_reconcile_total\{[^}]*controller="browserpool"[^}]*\} (\d+)/gm)].reduce(
-    (n, m) => n + Number(m[1]),
-    0,
-  );
+function reconciles(p: ServiceProcess): Promise<number> {
+  return scrapeMetric(p.httpPort, 'nightglow_operator_reconcile_total', { controller: 'browserpool' });
 }
 
 const holder = async (): Promise<string> => {

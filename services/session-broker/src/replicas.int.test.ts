@@ -21,7 +21,7 @@ import {
   type WatchSessionsResponse,
 } from '@nightglow/contracts/broker/v1';
 import { createServiceClient, createTracing } from '@nightglow/runtime';
-import { startServiceProcess, type ServiceProcess } from '@nightglow/runtime/testing';
+import { scrapeMetric, startServiceProcess, type ServiceProcess } from '@nightglow/runtime/testing';
 import { ErrorInfoSchema } from '@nightglow/contracts/google/rpc';
 import { launchChromium, useTestEnv, type ChromiumBrowser } from '@nightglow/testenv';
 import puppeteer from 'puppeteer-core';
@@ -64,11 +64,6 @@ async function replica(): Promise<Replica> {
   });
   const client = createServiceClient(SessionBroker, { baseUrl: `http://127.0.0.1:${proc.grpcPort}`, tracing });
   return { proc, client, dataDir, http: `127.0.0.1:${proc.httpPort}` };
-}
-
-async function metric(r: Replica, pattern: RegExp): Promise<number> {
-  const text = await (await fetch(`http://${r.http}/metrics`)).text();
-  return Number(pattern.exec(text)?.[1] ?? 0);
 }
 
 beforeAll(async () => {
@@ -173,10 +168,11 @@ describe('two replicas sharing Redis', () => {
       30_000,
     );
     expect(closed.closeReason).toBe(CloseReason.TTL_EXPIRED);
-    const reaped = /^nightglow_broker_reaped_total\{[^}]*outcome="TTL_EXPIRED"[^}]*\} (\d+)/m;
-    const leader = /^nightglow_broker_reaper_leader\{[^}]*\} (\d+)/m;
-    expect((await metric(a, reaped)) + (await metric(b, reaped))).toBe(1);
-    expect([await metric(a, leader), await metric(b, leader)].sort()).toEqual([0, 1]);
+    const reaped = (r: Replica): Promise<number> =>
+      scrapeMetric(r.proc.httpPort, 'nightglow_broker_reaped_total', { outcome: 'TTL_EXPIRED' });
+    const leader = (r: Replica): Promise<number> => scrapeMetric(r.proc.httpPort, 'nightglow_broker_reaper_leader');
+    expect((await reaped(a)) + (await reaped(b))).toBe(1);
+    expect([await leader(a), await leader(b)].sort()).toEqual([0, 1]);
   });
 
   it('holds a static pool to maxSessions across both replicas, with one FIFO queue', async () => {

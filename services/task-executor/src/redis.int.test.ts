@@ -13,7 +13,7 @@ import {
   TemplateSchema,
   type WatchTaskResponse,
 } from '@nightglow/contracts/executor/v1';
-import { startServiceProcess, type ServiceProcess } from '@nightglow/runtime/testing';
+import { scrapeMetric, startServiceProcess, type ServiceProcess } from '@nightglow/runtime/testing';
 import { launchChromium, useTestEnv, type ChromiumBrowser } from '@nightglow/testenv';
 import { timestampMs } from './spec/durations.js';
 import { watchUntil } from './testing/watch-until.js';
@@ -181,11 +181,8 @@ describe('replica takeover (REPLICA_TIMEOUT)', () => {
       expect((await s2.getTask({ taskId: queuedId })).task?.state).toBe(TaskState.SUCCEEDED);
       const takeovers = async (outcome: string): Promise<number> => {
         let n = 0;
-        for (const p of survivors) {
-          const text = await (await fetch(`http://127.0.0.1:${p.httpPort}/metrics`)).text();
-          const m = new RegExp(`^nightglow_executor_takeovers_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`, 'm');
-          n += Number(m.exec(text)?.[1] ?? 0);
-        }
+        for (const p of survivors)
+          n += await scrapeMetric(p.httpPort, 'nightglow_executor_takeovers_total', { outcome });
         return n;
       };
       // The counters move right after the takeover's writes, which the watchers may see first.

@@ -17,6 +17,7 @@ import {
   eventually,
   grpcUnary,
   runServiceExpectingFailure,
+  scrapeMetric,
   startServiceProcess,
 } from '../testing/index.js';
 
@@ -30,18 +31,16 @@ async function probe(addr: string): Promise<{ code: number; out: string }> {
   );
 }
 
-/** `nightglow_rpc_server_in_flight` of `method` as the process's /metrics reports it. */
-async function inFlight(httpPort: number, method: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  const re = new RegExp(`^nightglow_rpc_server_in_flight\\{[^}]*rpc_method="${method}"[^}]*\\} (\\S+)$`, 'm');
-  return Number(re.exec(text)?.[1] ?? 0);
-}
-
 /** Resolves once the server counts a call of `method` as in flight (grpc-js connects lazily). */
 const callReachedServer = (httpPort: number, method: string): Promise<true> =>
-  eventually(`${method} in flight`, async () => ((await inFlight(httpPort, method)) >= 1 ? true : undefined), {
-    timeoutMs: 10_000,
-  });
+  eventually(
+    `${method} in flight`,
+    async () =>
+      (await scrapeMetric(httpPort, 'nightglow_rpc_server_in_flight', { rpc_method: method })) >= 1 ? true : undefined,
+    {
+      timeoutMs: 10_000,
+    },
+  );
 
 describe('graceful drain of a service process', () => {
   it('flips health, finishes in-flight calls, ends streams and exits 0', async () => {

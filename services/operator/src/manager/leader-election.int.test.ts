@@ -136,7 +136,7 @@ describe('leader election with a coordination.k8s.io Lease', () => {
     await eventually(async () => ((await holder()) === 'd' ? true : undefined), 'd to lead', 10_000);
     const took = Date.now() - cutAt;
     expect(took).toBeGreaterThanOrEqual(timing.leaseDurationMs - timing.retryPeriodMs);
-    // expiry seen on b's next retry, then its Lease update and first reconcile: 5 s for a loaded 2-core machine
+    // expiry seen on d's next retry, then its Lease update and first reconcile: 5 s for a loaded 2-core machine
     expect(took).toBeLessThan(timing.leaseDurationMs + 5_000);
     await eventually(async () => (seen.get('d')?.length ? true : undefined), 'd to reconcile');
     // The cut-off leader stepped down after its renew deadline.
