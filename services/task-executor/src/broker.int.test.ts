@@ -112,9 +112,7 @@ describe('through a real session broker', () => {
     const t0 = Date.now();
     const cancelled = (await tasks.cancelTask({ taskId: id })).task;
     expect(cancelled?.state).toBe(TaskState.CANCELLED);
-    // The README promises the CANCELLED task well within a second: held to the server's own record of
-    // it (the finish time, set once the page was disconnected and the session given back) rather than
-    // the RPC's round trip, whose 25 ms polling and reply a loaded machine stretches.
+    // well within a second, by the server's finish time (see the cancel test in execution.int.test.ts)
     expect(timestampMs(cancelled?.finishTime) - t0).toBeLessThan(1000);
     expect([SessionState.CLOSING, SessionState.CLOSED]).toContain(
       (await sessions.getSession({ sessionId: cancelled?.sessionId ?? '' })).session?.state,

@@ -92,9 +92,7 @@ describe('two executor processes sharing Redis', () => {
     const t0 = Date.now();
     const res = await b.cancelTask({ taskId: id, reason: 'from the other replica' });
     expect(res.task?.state).toBe(TaskState.CANCELLED);
-    // The README promises the CANCELLED task well within a second: held to the server's own record of
-    // it (the finish time, set once the page was disconnected and the session given back) rather than
-    // the RPC's round trip, whose 25 ms polling and reply a loaded machine stretches.
+    // well within a second, by the server's finish time (see the cancel test in execution.int.test.ts)
     expect(timestampMs(res.task?.finishTime) - t0).toBeLessThan(1000);
   });
 
