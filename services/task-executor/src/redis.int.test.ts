@@ -112,7 +112,9 @@ describe('replica takeover (REPLICA_TIMEOUT)', () => {
   it('a SIGKILLed replica: its running task ends FAILED naming it, its queued task runs once on a survivor', async () => {
     const env = {
       STATE_STORE: 'redis',
-      REDIS_URL: `${useTestEnv().redis.url}/2`, // own database: executors of other files share the key prefix
+      // Its own database, apart from this file's two replicas too: one of those would otherwise take over the
+      // victim's tasks now and then, and the survivors' takeover counters below would not see it.
+      REDIS_URL: `${useTestEnv().redis.url}/4`,
       SESSION_SOURCE: 'cdp',
       CDP_ENDPOINT: chromium.wsEndpoint,
       TASK_CONCURRENCY: '1',
