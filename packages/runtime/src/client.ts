@@ -6,7 +6,7 @@
  * of services honours the first caller's deadline.
  */
 import type { DescService } from '@bufbuild/protobuf';
-import { createClient, type Client, type Interceptor, type Transport } from '@connectrpc/connect';
+import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
 import type { Tracing } from './telemetry/tracing.js';
@@ -62,6 +62,47 @@ export function tracingInterceptor(tracing: Tracing): Interceptor {
   };
 }
 
+/** Whether `e` (or an error in its cause chain) is an HTTP/2 stream the server refused (RST_STREAM REFUSED_STREAM). */
+function refusedStream(e: unknown): boolean {
+  for (let cur = e, depth = 0; cur instanceof Error && depth < 8; cur = cur.cause, depth++)
+    if (cur.message.includes('NGHTTP2_REFUSED_STREAM')) return true;
+  return false;
+}
+
+/**
+ * A stream the server refused was never processed (a server draining or at its
+ * stream limit): that is UNAVAILABLE, safe to retry. connect-node maps it so
+ * when it reads the reset code, but reports the same reset arriving as a Node
+ * stream error as INTERNAL; this interceptor gives both the same code.
+ */
+export function refusedStreamInterceptor(): Interceptor {
+  const remap = (e: unknown): unknown => {
+    const ce = ConnectError.from(e);
+    return ce.code === Code.Internal && refusedStream(e)
+      ? new ConnectError(ce.rawMessage, Code.Unavailable, ce.metadata, undefined, e)
+      : e;
+  };
+  return (next) => async (req) => {
+    try {
+      const res = await next(req);
+      if (!res.stream) return res;
+      const source = res.message;
+      return {
+        ...res,
+        message: (async function* () {
+          try {
+            yield* source;
+          } catch (e) {
+            throw remap(e);
+          }
+        })(),
+      };
+    } catch (e) {
+      throw remap(e);
+    }
+  };
+}
+
 /** Options of {@link createServiceTransport}. */
 export type ServiceTransportOptions = {
   /** e.g. `http://127.0.0.1:50051` (gRPC port) or `http://127.0.0.1:8080` (HTTP port for connect). */
@@ -74,10 +115,15 @@ export type ServiceTransportOptions = {
   readonly interceptors?: readonly Interceptor[];
 };
 
-/** A transport with tracing and call propagation, for {@link createServiceClient} or connect's createClient. */
+/** A transport with tracing, call propagation and refused streams as UNAVAILABLE, for {@link createServiceClient} or connect's createClient. */
 export function createServiceTransport(opts: ServiceTransportOptions): Transport {
   const max = opts.maxMessageBytes ?? 4 * 1024 * 1024;
-  const interceptors = [tracingInterceptor(opts.tracing), callPropagationInterceptor(), ...(opts.interceptors ?? [])];
+  const interceptors = [
+    tracingInterceptor(opts.tracing),
+    callPropagationInterceptor(),
+    refusedStreamInterceptor(),
+    ...(opts.interceptors ?? []),
+  ];
   return opts.protocol === 'connect'
     ? createConnectTransport({
         baseUrl: opts.baseUrl,

@@ -25,6 +25,7 @@ export type { RunningServer, ServerOptions, ServerState, ServiceRegistration } f
 export type { ExtraProbe } from './serving/http-server.js';
 export {
   callPropagationInterceptor,
+  refusedStreamInterceptor,
   createServiceClient,
   createServiceTransport,
   tracingInterceptor,
